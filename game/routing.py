@@ -1,0 +1,3 @@
+"""Websocket routes (stub: the lead fills it in)."""
+
+websocket_urlpatterns: list = []

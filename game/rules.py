@@ -1,0 +1,891 @@
+"""The rules of the game: a state and an action give a new state and events.
+
+Pure Python: no Django, no Channels, no database, no clock (actions that need
+the time are given ``now``). Everything about a particular case comes from the
+``Case`` it is given, so a second case plays with no change here.
+
+The state is a JSON-ready dict (it is stored as such)::
+
+    status      "lobby" | "running" | "ended"
+    round       index into case.rounds
+    options     {size, show_meters, rotate_roles, lock_on_timeout, personas}
+    players     {pid: {name, committee, removed}}           pids are strings
+    committees  {cid: committee}                            cids are strings
+    timer       {remaining, ends_at, fired}                 seconds; ends_at is epoch
+    message     the host's latest message to everyone
+    seq         the last idea id handed out
+
+A committee::
+
+    name, members [pid], roles {pid: role or persona id or "member"},
+    meters {meter: 0..100}, stakeholders {sid: {stance, engagement}},
+    seated [sid] | None, decisions {key: decision}, ideas [idea],
+    unlocked [idea card id], log [{round, key, text}], history {round: meters},
+    outcome id | None, politician_cards n, reflections {pid: {qid: text}}
+
+A decision is one committee choice: ``{task, round, card, votes {pid: value},
+locked, by, politician_card}``; its key is the task id, or ``task:card`` for
+a drawn or injected card.
+
+``apply(case, state, action)`` returns ``(new_state, events)`` or raises
+``Refused``. The state passed in is never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from typing import Any
+
+from cases.schema import Case, Condition, Effects, Option, Task
+
+State = dict[str, Any]
+Event = dict[str, Any]
+
+MIN_COMMITTEE = 3
+MAX_COMMITTEE = 8
+MAX_PLAYERS = 200  # a workshop, not a stadium: caps the work one broadcast does
+MAX_IDEA_LENGTH = 280
+MAX_REFLECTION_LENGTH = 2000
+MAX_MESSAGE_LENGTH = 500
+MAX_NAME_LENGTH = 40
+MEMBER = "member"  # a seat with no leadership role and no persona
+DEFAULT_OPTIONS = {
+    "size": 4,
+    "show_meters": False,
+    "rotate_roles": False,
+    "lock_on_timeout": True,
+    "personas": True,
+}
+
+
+def _(text: str) -> str:
+    """Marks a refusal reason for translation; the game layer translates it."""
+    return text
+
+
+class Refused(Exception):
+    """An action the rules do not allow; nothing was changed."""
+
+    def __init__(self, code: str, reason: str, **params: Any) -> None:
+        super().__init__(reason % params if params else reason)
+        self.code = code
+        self.reason = reason
+        self.params = params
+
+
+def new_state(case: Case, options: dict[str, Any] | None = None) -> State:
+    opts = dict(DEFAULT_OPTIONS)
+    for key, value in (options or {}).items():
+        if key not in DEFAULT_OPTIONS or type(value) is not type(DEFAULT_OPTIONS[key]):
+            raise Refused("invalid", _("Unknown or malformed option: %(key)s."), key=key)
+        opts[key] = value
+    if not MIN_COMMITTEE <= opts["size"] <= MAX_COMMITTEE:
+        raise Refused("invalid", _("A committee has 3 to 8 members."))
+    return {
+        "status": "lobby",
+        "round": 0,
+        "options": opts,
+        "players": {},
+        "committees": {},
+        "timer": {"remaining": case.rounds[0].minutes * 60, "ends_at": None, "fired": False},
+        "message": "",
+        "seq": 0,
+    }
+
+
+def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list[Event]]:
+    """Apply one action; the only entry point that changes a state."""
+    kind = action.get("kind")
+    handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
+    if handler is None:
+        raise Refused("unknown", _("Unknown action."))
+    new = copy.deepcopy(state)
+    events = handler(case, new, **{k: v for k, v in action.items() if k != "kind"})
+    return new, events
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _clamp(value: int) -> int:
+    return max(0, min(100, value))
+
+
+def _apply_effects(c: dict, effects: Effects, times: int = 1) -> None:
+    for meter, delta in effects.meters.items():
+        c["meters"][meter] = _clamp(c["meters"][meter] + delta * times)
+    for sid, d in effects.stakeholders.items():
+        s = c["stakeholders"][sid]
+        s["stance"] = _clamp(s["stance"] + d.stance * times)
+        s["engagement"] = _clamp(s["engagement"] + d.engagement * times)
+
+
+def _holds(c: dict, cond: Condition) -> bool:
+    if cond.meter is not None:
+        value = c["meters"][cond.meter]
+        return (cond.min is None or value >= cond.min) and (cond.max is None or value <= cond.max)
+    if cond.seated is not None:
+        return cond.seated in (c["seated"] or [])
+    if cond.absent is not None:
+        return c["seated"] is not None and cond.absent not in c["seated"]
+    if cond.chosen is not None:
+        task_id, _sep, option_id = cond.chosen.partition(":")
+        d = c["decisions"].get(task_id)
+        locked = d and d["locked"]
+        return bool(locked) and (option_id in locked if isinstance(locked, list) else locked == option_id)
+    return (c["politician_cards"] > 0) == cond.politician_card
+
+
+def _all_hold(c: dict, when: list[Condition]) -> bool:
+    return all(_holds(c, cond) for cond in when)
+
+
+def active_members(state: State, cid: str) -> list[str]:
+    return [p for p in state["committees"][cid]["members"] if not state["players"][p]["removed"]]
+
+
+def _committee_of(state: State, pid: str) -> tuple[str, dict]:
+    player = state["players"].get(pid)
+    if player is None or player["removed"]:
+        raise Refused("not_allowed", _("You do not have a seat in this session."))
+    cid = player["committee"]
+    if cid is None:
+        raise Refused("not_allowed", _("You have not been placed in a committee yet."))
+    return cid, state["committees"][cid]
+
+
+def _running(state: State) -> None:
+    if state["status"] != "running":
+        raise Refused("closed", _("The session is not running."))
+
+
+def _lead_of(case: Case, c: dict, d: dict) -> str | None:
+    """The role that locks decision d, or None when any member may lock it."""
+    round_ = case.rounds[d["round"]]
+    task = _decision_task(case, d)
+    role = task.actor if task.type == "catalyst" else round_.lead
+    if role is None or role not in c["roles"].values():
+        return None  # the role is vacant: anyone in the committee may lock
+    return role
+
+
+def _task(case: Case, task_id: str) -> Task:
+    found = case.find_task(task_id)
+    assert found is not None, task_id
+    return found[1]
+
+
+def _options(case: Case, c: dict, d: dict) -> list[Option]:
+    """The options of decision d as Option objects (ideas tasks: none)."""
+    task = _decision_task(case, d)
+    if task.type == "card":
+        card = case.card(d["card"])
+        return list(card.options) if card else []
+    if task.type == "seats":
+        return [Option(id=s.id, label=s.name) for s in case.stakeholders]
+    if task.type == "budget":
+        return [Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i)) for i in _kept(c, task)]
+    return case.task_options(task)
+
+
+def _idea_cost(case: Case, idea: dict) -> int:
+    card = case.idea_card(idea["card"]) if idea["card"] else None
+    return card.cost if card else case.budget.free_idea_cost
+
+
+def _kept(c: dict, budget_task: Task) -> list[dict]:
+    """The ideas that went forward from the ideas task a budget task draws on."""
+    d = c["decisions"].get(budget_task.from_task or "")
+    kept = (d or {}).get("locked") or []
+    by_id = {str(i["id"]): i for i in c["ideas"]}
+    return [by_id[i] for i in kept if i in by_id]
+
+
+# --- tallies --------------------------------------------------------------------------
+
+
+def tally(case: Case, c: dict, d: dict) -> dict[str, int]:
+    """Support per option: votes, Borda points (rank) or dots (ideas)."""
+    task = _decision_task(case, d)
+    counts: Counter[str] = Counter()
+    for value in d["votes"].values():
+        if task.type == "rank":
+            for i, option in enumerate(value):
+                counts[option] += len(value) - i
+        elif task.type == "ideas":
+            counts.update({k: n for k, n in value.items()})
+        elif isinstance(value, list):
+            counts.update(value)
+        else:
+            counts[value] += 1
+    return dict(counts)
+
+
+def plurality(case: Case, c: dict, d: dict) -> Any:
+    """What the committee's votes add up to, as a value the decision can lock.
+
+    Ties go to the option listed first, so the result is deterministic.
+    Returns None when nothing has been voted.
+    """
+    task = _decision_task(case, d)
+    counts = tally(case, c, d)
+    if task.type == "ideas":  # with no dots yet, the first ideas in the pool go forward
+        order = [str(i["id"]) for i in c["ideas"]]
+        ranked = sorted(order, key=lambda i: (-counts.get(i, 0), order.index(i)))
+        return ranked[: task.keep] or None
+    if not d["votes"]:
+        return None
+    order = [o.id for o in _options(case, c, d)]
+    ranked = sorted(order, key=lambda o: (-counts.get(o, 0), order.index(o)))
+    if task.type in ("card", "catalyst"):
+        return ranked[0]
+    if task.type == "rank":
+        return ranked
+    if task.type == "budget":
+        costs = {o.id: o.cost for o in _options(case, c, d)}
+        chosen, spent = [], 0
+        for o in ranked:
+            if counts.get(o, 0) > 0 and spent + costs[o] <= case.budget.total:
+                chosen.append(o)
+                spent += costs[o]
+        return chosen
+    voted = [o for o in ranked if counts.get(o, 0) > 0][: task.max]
+    rest = [o for o in ranked if o not in voted]
+    return voted + rest[: max(0, task.min - len(voted))]
+
+
+def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
+    """Refuse a vote that does not fit its task; return it normalised."""
+    task = _decision_task(case, d)
+    ids = [o.id for o in _options(case, c, d)]
+    if task.type in ("card", "catalyst"):
+        if not isinstance(value, str) or value not in ids:
+            raise Refused("invalid", _("Choose one of the options."))
+        return value
+    if task.type == "ideas":
+        pool = {str(i["id"]) for i in c["ideas"]}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and k in pool and type(n) is int and n >= 0 for k, n in value.items()
+        ):
+            raise Refused("invalid", _("Put your dots on ideas in the pool."))
+        if sum(value.values()) > task.dots:
+            raise Refused("invalid", _("You have %(dots)s dots."), dots=task.dots)
+        return {k: n for k, n in value.items() if n}
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Refused("invalid", _("Choose from the options."))
+    if len(set(value)) != len(value) or any(v not in ids for v in value):
+        raise Refused("invalid", _("Choose from the options, each once."))
+    if task.type == "rank":
+        if sorted(value) != sorted(ids):
+            raise Refused("invalid", _("Put every item in order."))
+        return value
+    if task.type == "budget":
+        costs = {o.id: o.cost for o in _options(case, c, d)}
+        if sum(costs[v] for v in value) > case.budget.total:
+            raise Refused("invalid", _("That is over the budget of %(total)s."), total=case.budget.total)
+        return value
+    if not task.min <= len(value) <= task.max:
+        raise Refused(
+            "invalid", _("Choose from %(min)s to %(max)s options."), min=task.min, max=task.max
+        )
+    return value
+
+
+# --- entering a round ----------------------------------------------------------------
+
+
+def _draw(case: Case, c: dict, task: Task) -> list[str]:
+    """The cards a committee meets: most specific matching cards first, deck order next."""
+    deck = case.deck(task.deck or "")
+    used = {d["card"] for d in c["decisions"].values() if d["card"]}
+    fitting = [card for card in deck if card.id not in used and _all_hold(c, card.when)]
+    fitting.sort(key=lambda card: -len(card.when))
+    return [card.id for card in fitting[: task.draw]]
+
+
+def _open_decision(c: dict, key: str, task_id: str, round_index: int, card: str | None) -> None:
+    c["decisions"][key] = {
+        "task": task_id,
+        "round": round_index,
+        "card": card,
+        "votes": {},
+        "locked": None,
+        "by": None,
+        "politician_card": False,
+    }
+
+
+def _unlocked_cards(case: Case, c: dict) -> list[str]:
+    seated = set(c["seated"] or [])
+    return [
+        card.id
+        for card in case.idea_cards
+        if card.id in c["unlocked"] or not card.unlocked_by or seated & set(card.unlocked_by)
+    ]
+
+
+def _add_card_ideas(case: Case, state: State, c: dict) -> None:
+    have = {i["card"] for i in c["ideas"] if i["card"]}
+    for card_id in _unlocked_cards(case, c):
+        if card_id not in have:
+            state["seq"] += 1
+            card = case.idea_card(card_id)
+            c["ideas"].append({"id": state["seq"], "author": None, "card": card_id, "text": card.title})
+
+
+def _outcome(case: Case, c: dict) -> str:
+    return next(o.id for o in case.outcomes if _all_hold(c, o.when))
+
+
+def _enter_round(case: Case, state: State, index: int) -> list[Event]:
+    """Set up round ``index`` for every committee (once; stepping back keeps it)."""
+    round_ = case.rounds[index]
+    state["round"] = index
+    state["timer"] = {"remaining": round_.minutes * 60, "ends_at": None, "fired": False}
+    events: list[Event] = [{"kind": "round", "round": index}]
+    for cid, c in state["committees"].items():
+        if state["options"]["rotate_roles"] and index > 0:
+            _rotate_roles(state, cid)
+        for task in round_.tasks:
+            if task.type == "card":
+                if not any(d["task"] == task.id for d in c["decisions"].values()):
+                    for card_id in _draw(case, c, task):
+                        _open_decision(c, f"{task.id}:{card_id}", task.id, index, card_id)
+            elif task.id not in c["decisions"]:
+                _open_decision(c, task.id, task.id, index, None)
+            if task.type == "ideas":
+                _add_card_ideas(case, state, c)
+        if round_.outcome and c["outcome"] is None:
+            c["outcome"] = _outcome(case, c)
+            events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
+    return events
+
+
+# --- roles ----------------------------------------------------------------------------
+
+
+def _fill_roles(case: Case, state: State, cid: str) -> None:
+    """Give every active member a seat; keep every leadership role filled.
+
+    Holders keep their roles; a vacant leadership role goes to the first member
+    who has none; members beyond the leaders get a persona not yet in use.
+    """
+    c = state["committees"][cid]
+    active = active_members(state, cid)
+    roles = {p: r for p, r in c["roles"].items() if p in active}
+    leaders = [r.id for r in case.roles]
+    for role in leaders:
+        if role not in roles.values():
+            taker = next((p for p in active if roles.get(p) not in leaders), None)
+            if taker is None:
+                break
+            roles[taker] = role
+    for p in active:
+        if p not in roles:
+            in_use = set(roles.values())
+            free = [x.id for x in case.personas if x.id not in in_use]
+            roles[p] = free[0] if state["options"]["personas"] and free else MEMBER
+    c["roles"] = roles
+
+
+def _rotate_roles(state: State, cid: str) -> None:
+    """Every role moves on to the next member, so leaders take turns in all three."""
+    c = state["committees"][cid]
+    active = [p for p in active_members(state, cid) if p in c["roles"]]
+    if len(active) > 1:
+        seats = [c["roles"][p] for p in active]
+        c["roles"] = {p: seats[i - 1] for i, p in enumerate(active)}
+
+
+def _new_committee(case: Case, state: State) -> str:
+    cid = str(max((int(k) for k in state["committees"]), default=0) + 1)
+    state["committees"][cid] = {
+        "name": cid,
+        "members": [],
+        "roles": {},
+        "meters": {m.id: m.start for m in case.meters},
+        "stakeholders": {
+            s.id: {"stance": s.stance, "engagement": s.engagement} for s in case.stakeholders
+        },
+        "seated": None,
+        "decisions": {},
+        "ideas": [],
+        "unlocked": [],
+        "log": [],
+        "history": {},
+        "outcome": None,
+        "politician_cards": 0,
+        "reflections": {},
+    }
+    return cid
+
+
+# --- actions: people -------------------------------------------------------------------
+
+
+def _join(case: Case, state: State, *, player: str, name: str) -> list[Event]:
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    if player in state["players"]:
+        raise Refused("conflict", _("That seat is taken."))
+    if sum(not p["removed"] for p in state["players"].values()) >= MAX_PLAYERS:
+        raise Refused("full", _("The session is full."))
+    state["players"][player] = {"name": name, "committee": None, "removed": False}
+    events: list[Event] = [{"kind": "join", "player": player, "name": name}]
+    if state["committees"]:
+        open_ = [cid for cid in state["committees"] if len(active_members(state, cid)) < MAX_COMMITTEE]
+        if not open_:
+            del state["players"][player]
+            raise Refused("full", _("Every committee is full."))
+        cid = min(open_, key=lambda k: (len(active_members(state, k)), int(k)))
+        events += _seat(case, state, player, cid)
+    return events
+
+
+def _seat(case: Case, state: State, pid: str, cid: str) -> list[Event]:
+    state["players"][pid]["committee"] = cid
+    c = state["committees"][cid]
+    if pid not in c["members"]:
+        c["members"].append(pid)
+    _fill_roles(case, state, cid)
+    return [{"kind": "seat", "player": pid, "committee": cid, "role": c["roles"].get(pid)}]
+
+
+def _unseat(case: Case, state: State, pid: str) -> None:
+    cid = state["players"][pid]["committee"]
+    if cid is None:
+        return
+    c = state["committees"][cid]
+    c["members"].remove(pid)
+    c["roles"].pop(pid, None)
+    state["players"][pid]["committee"] = None
+    _fill_roles(case, state, cid)
+
+
+def _known_player(state: State, player: Any) -> dict:
+    p = state["players"].get(player) if isinstance(player, str) else None
+    if p is None:
+        raise Refused("not_found", _("No such player."))
+    return p
+
+
+def _form(case: Case, state: State, *, size: int | None = None) -> list[Event]:
+    """Form balanced committees of about ``size`` from everyone in the lobby."""
+    if state["status"] != "lobby":
+        raise Refused("closed", _("Committees are formed in the lobby; move players by hand now."))
+    size = state["options"]["size"] if size is None else size
+    if type(size) is not int or not MIN_COMMITTEE <= size <= MAX_COMMITTEE:
+        raise Refused("invalid", _("A committee has 3 to 8 members."))
+    people = [pid for pid, p in state["players"].items() if not p["removed"]]
+    if not people:
+        raise Refused("invalid", _("Nobody has joined yet."))
+    n = len(people)
+    k = max(1, round(n / size), math.ceil(n / MAX_COMMITTEE))
+    k = min(k, max(1, n // MIN_COMMITTEE))
+    state["options"]["size"] = size
+    state["committees"] = {}
+    for p in state["players"].values():
+        p["committee"] = None
+    cids = [_new_committee(case, state) for _i in range(k)]
+    events: list[Event] = [{"kind": "form", "committees": k}]
+    for i, pid in enumerate(people):
+        events += _seat(case, state, pid, cids[i % k])
+    return events
+
+
+def _move(case: Case, state: State, *, player: str, committee: str) -> list[Event]:
+    p = _known_player(state, player)
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    if committee == "new":
+        if state["status"] != "lobby":
+            raise Refused("closed", _("New committees are made in the lobby."))
+        committee = _new_committee(case, state)
+    if committee not in state["committees"]:
+        raise Refused("not_found", _("No such committee."))
+    if p["committee"] == committee:
+        raise Refused("invalid", _("The player already sits in that committee."))
+    if len(active_members(state, committee)) >= MAX_COMMITTEE:
+        raise Refused("full", _("That committee is full."))
+    if p["removed"]:
+        raise Refused("invalid", _("Let the player back in first."))
+    _unseat(case, state, player)
+    return _seat(case, state, player, committee)
+
+
+def _remove(case: Case, state: State, *, player: str) -> list[Event]:
+    p = _known_player(state, player)
+    if p["removed"]:
+        raise Refused("invalid", _("The player is already removed."))
+    p["removed"] = True
+    if p["committee"] is not None:
+        _fill_roles(case, state, p["committee"])
+    return [{"kind": "remove", "player": player}]
+
+
+def _readmit(case: Case, state: State, *, player: str) -> list[Event]:
+    p = _known_player(state, player)
+    if not p["removed"]:
+        raise Refused("invalid", _("The player is not removed."))
+    cid = p["committee"]
+    if cid is not None and len(active_members(state, cid)) >= MAX_COMMITTEE:
+        raise Refused("full", _("That committee is full."))
+    p["removed"] = False
+    events: list[Event] = [{"kind": "readmit", "player": player}]
+    if cid is not None:
+        events += _seat(case, state, player, cid)
+    return events
+
+
+# --- actions: the host runs the session ------------------------------------------------
+
+
+def _start(case: Case, state: State) -> list[Event]:
+    if state["status"] != "lobby":
+        raise Refused("closed", _("The session has already started."))
+    if not state["committees"]:
+        raise Refused("invalid", _("Form the committees first."))
+    if any(p["committee"] is None and not p["removed"] for p in state["players"].values()):
+        raise Refused("invalid", _("Some players have no committee yet."))
+    state["status"] = "running"
+    return [{"kind": "start"}] + _enter_round(case, state, 0)
+
+
+def _record_meters(state: State) -> list[Event]:
+    events = []
+    for cid, c in state["committees"].items():
+        c["history"][str(state["round"])] = dict(c["meters"])
+        events.append({"kind": "meters", "committee": cid, "round": state["round"], "meters": dict(c["meters"])})
+    return events
+
+
+def _advance(case: Case, state: State) -> list[Event]:
+    _running(state)
+    if state["round"] + 1 >= len(case.rounds):
+        raise Refused("invalid", _("This is the last round; end the session instead."))
+    return _record_meters(state) + _enter_round(case, state, state["round"] + 1)
+
+
+def _back(case: Case, state: State) -> list[Event]:
+    _running(state)
+    if state["round"] == 0:
+        raise Refused("invalid", _("This is the first round."))
+    state["round"] -= 1
+    round_ = case.rounds[state["round"]]
+    state["timer"] = {"remaining": round_.minutes * 60, "ends_at": None, "fired": False}
+    return [{"kind": "round", "round": state["round"], "back": True}]
+
+
+def _end(case: Case, state: State) -> list[Event]:
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has already ended."))
+    events = _record_meters(state) if state["status"] == "running" else []
+    for cid, c in state["committees"].items():
+        if c["outcome"] is None and state["status"] == "running":
+            c["outcome"] = _outcome(case, c)
+            events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
+    state["status"] = "ended"
+    state["timer"]["ends_at"] = None
+    return events + [{"kind": "end"}]
+
+
+def _seconds(value: Any, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise Refused("invalid", _("Give a number of seconds from %(low)s to %(high)s."), low=low, high=high)
+    return value
+
+
+def _timer(case: Case, state: State, *, op: str, now: float, seconds: int = 60) -> list[Event]:
+    _running(state)
+    t = state["timer"]
+    if op in ("start", "resume"):
+        if t["ends_at"] is not None:
+            raise Refused("invalid", _("The timer is already running."))
+        if t["remaining"] <= 0:
+            raise Refused("invalid", _("The time is up; add time first."))
+        t["ends_at"] = now + t["remaining"]
+    elif op == "pause":
+        if t["ends_at"] is None:
+            raise Refused("invalid", _("The timer is not running."))
+        t["remaining"] = max(0, round(t["ends_at"] - now))
+        t["ends_at"] = None
+    elif op == "add":
+        seconds = _seconds(seconds, 1, 3600)
+        t["fired"] = False
+        if t["ends_at"] is not None:
+            t["ends_at"] += seconds
+        else:
+            t["remaining"] += seconds
+    else:
+        raise Refused("invalid", _("Unknown timer operation."))
+    return [{"kind": "timer", "op": op, "seconds": seconds if op == "add" else None}]
+
+
+def _tick(case: Case, state: State, *, now: float) -> list[Event]:
+    """The timer ran out: fire once, and lock at plurality if the host chose that."""
+    t = state["timer"]
+    if state["status"] != "running" or t["ends_at"] is None or now < t["ends_at"] or t["fired"]:
+        raise Refused("invalid", _("The timer is not due."))
+    t.update(ends_at=None, remaining=0, fired=True)
+    events: list[Event] = [{"kind": "timeout", "round": state["round"]}]
+    if state["options"]["lock_on_timeout"]:
+        events += _lock_all(case, state)
+    return events
+
+
+def _lock_all(case: Case, state: State) -> list[Event]:
+    _running(state)
+    events: list[Event] = []
+    for cid, c in state["committees"].items():
+        for key, d in c["decisions"].items():
+            if d["round"] == state["round"] and d["locked"] is None:
+                value = plurality(case, c, d)
+                if value is not None:
+                    events += _do_lock(case, state, cid, key, value, by=None)
+    return events
+
+
+def _inject(case: Case, state: State, *, card: str, committee: str | None = None) -> list[Event]:
+    _running(state)
+    found = case.card(card) if isinstance(card, str) else None
+    if found is None:
+        raise Refused("not_found", _("No such card."))
+    if case.rounds[state["round"]].lead is None:
+        raise Refused("invalid", _("Cards can be injected in rounds where a committee decides."))
+    targets = list(state["committees"]) if committee is None else [committee]
+    if any(t not in state["committees"] for t in targets):
+        raise Refused("not_found", _("No such committee."))
+    events: list[Event] = []
+    for cid in targets:
+        c = state["committees"][cid]
+        key = f"inject:{card}"
+        if key in c["decisions"] or any(d["card"] == card for d in c["decisions"].values()):
+            continue  # a committee meets each card once
+        _open_decision(c, key, "", state["round"], card)
+        events.append({"kind": "inject", "committee": cid, "card": card})
+    if not events:
+        raise Refused("invalid", _("The committee has already met that card."))
+    return events
+
+
+def _message(case: Case, state: State, *, text: str) -> list[Event]:
+    if not isinstance(text, str) or len(text.strip()) > MAX_MESSAGE_LENGTH:
+        raise Refused("invalid", _("A message is at most %(n)s characters."), n=MAX_MESSAGE_LENGTH)
+    state["message"] = text.strip()
+    return [{"kind": "message", "text": state["message"]}]
+
+
+# --- actions: players decide -----------------------------------------------------------
+
+
+def _decision(case: Case, state: State, pid: str, key: Any) -> tuple[str, dict, dict]:
+    _running(state)
+    cid, c = _committee_of(state, pid)
+    d = c["decisions"].get(key) if isinstance(key, str) else None
+    if d is None or d["round"] != state["round"]:
+        raise Refused("not_found", _("That is not a decision of this round."))
+    if d["locked"] is not None:
+        raise Refused("locked", _("That decision is locked."))
+    return cid, c, d
+
+
+def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> list[Event]:
+    cid, c, d = _decision(case, state, player, key)
+    task = _decision_task(case, d)
+    if task.type == "catalyst":
+        raise Refused("not_allowed", _("The catalyst tool is played, not voted on."))
+    if task.type == "budget" and not _kept(c, task):
+        raise Refused("invalid", _("No ideas went forward to choose from."))
+    d["votes"][player] = _check_value(case, c, d, value)
+    return [{"kind": "vote", "committee": cid, "player": player, "key": key, "value": d["votes"][player]}]
+
+
+_INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
+
+
+def _decision_task(case: Case, d: dict) -> Task:
+    """Injected cards have no task of their own; they decide like a card task."""
+    return _task(case, d["task"]) if d["task"] else _INJECTED
+
+
+def _lock(case: Case, state: State, *, player: str, key: str, value: Any = None) -> list[Event]:
+    cid, c, d = _decision(case, state, player, key)
+    task = _decision_task(case, d)
+    lead = _lead_of_decision(case, c, d)
+    if lead is not None and c["roles"].get(player) != lead:
+        name = case.role(lead).name  # type: ignore[union-attr]
+        raise Refused("not_allowed", _("Only the %(role)s locks this decision."), role=name)
+    if task.type == "catalyst":
+        return _do_lock(case, state, cid, key, _check_value(case, c, d, value), by=player)
+    if task.type == "ideas" and value is not None:
+        raise Refused("invalid", _("The dots decide which ideas go forward."))
+    majority = plurality(case, c, d)
+    if value is None:
+        if majority is None:
+            raise Refused("invalid", _("Nobody has voted yet."))
+        value = majority
+    elif task.type != "ideas":
+        value = _check_value(case, c, d, value)
+    return _do_lock(case, state, cid, key, value, by=player)
+
+
+def _lead_of_decision(case: Case, c: dict, d: dict) -> str | None:
+    if not d["task"]:  # an injected card: the round's lead
+        role = case.rounds[d["round"]].lead
+        return role if role in c["roles"].values() else None
+    return _lead_of(case, c, d)
+
+
+def _do_lock(case: Case, state: State, cid: str, key: str, value: Any, *, by: str | None) -> list[Event]:
+    c = state["committees"][cid]
+    d = c["decisions"][key]
+    task = _decision_task(case, d)
+    majority = plurality(case, c, d)
+    against = (
+        task.type not in ("ideas", "catalyst")
+        and majority is not None
+        and _normal(value) != _normal(majority)
+    )
+    d.update(locked=value, by=by, politician_card=against)
+    texts: list[str] = []
+    if task.type == "seats":
+        c["seated"] = list(value)
+        for s in case.stakeholders:
+            if s.id in value:
+                _apply_effects(c, s.seated)
+            else:
+                _apply_effects(c, s.absent.effects)
+                texts.append(f"{s.name}: {s.absent.text}")
+    elif task.type == "ideas":
+        own = sum(1 for i in c["ideas"] if i["author"] is not None)
+        _apply_effects(c, task.per_idea, times=own)
+    elif task.type == "budget":
+        by_id = {str(i["id"]): i for i in c["ideas"]}
+        for idea_id in value:
+            card = case.idea_card(by_id[idea_id]["card"] or "")
+            _apply_effects(c, card.effects if card else case.budget.free_idea_effects)
+            if card and card.consequence:
+                texts.append(card.consequence)
+    else:
+        chosen = value if isinstance(value, list) else [value]
+        if task.type == "rank":
+            chosen = chosen[: task.apply_top]
+        options = {o.id: o for o in _options(case, c, d)}
+        for option_id in chosen:
+            option = options[option_id]
+            _apply_effects(c, option.effects)
+            if option.consequence:
+                texts.append(option.consequence)
+            for card_id in option.unlocks:
+                if card_id not in c["unlocked"]:
+                    c["unlocked"].append(card_id)
+        if task.type == "catalyst" and any(t.type == "ideas" for t in case.rounds[d["round"]].tasks):
+            _add_card_ideas(case, state, c)
+    if against:
+        _apply_effects(c, case.politician_card.effects)
+        c["politician_cards"] += 1
+    for text in texts:
+        c["log"].append({"round": d["round"], "key": key, "text": text})
+    return [
+        {
+            "kind": "lock",
+            "committee": cid,
+            "key": key,
+            "value": value,
+            "by": by,
+            "politician_card": against,
+            "meters": dict(c["meters"]),
+        }
+    ]
+
+
+def _normal(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
+
+
+def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
+    _running(state)
+    cid, c = _committee_of(state, player)
+    d = next(
+        (d for d in c["decisions"].values() if d["round"] == state["round"] and _decision_task(case, d).type == "ideas"),
+        None,
+    )
+    if d is None:
+        raise Refused("invalid", _("Ideas are written in the idea round."))
+    if d["locked"] is not None:
+        raise Refused("locked", _("The ideas are locked."))
+    text = text.strip() if isinstance(text, str) else ""
+    if not text or len(text) > MAX_IDEA_LENGTH:
+        raise Refused("invalid", _("An idea is 1 to %(n)s characters."), n=MAX_IDEA_LENGTH)
+    task = _decision_task(case, d)
+    if sum(1 for i in c["ideas"] if i["author"] == player) >= task.max_ideas:
+        raise Refused("invalid", _("You can write %(n)s ideas."), n=task.max_ideas)
+    state["seq"] += 1
+    c["ideas"].append({"id": state["seq"], "author": player, "card": None, "text": text})
+    return [{"kind": "idea", "committee": cid, "player": player, "idea": state["seq"], "text": text}]
+
+
+def _reflect(case: Case, state: State, *, player: str, question: Any, text: Any) -> list[Event]:
+    _running(state)
+    cid, c = _committee_of(state, player)
+    if not case.rounds[state["round"]].reflection:
+        raise Refused("invalid", _("Reflection questions are answered in the last round."))
+    if not any(q.id == question for q in case.reflection):
+        raise Refused("not_found", _("No such question."))
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) > MAX_REFLECTION_LENGTH:
+        raise Refused("invalid", _("An answer is at most %(n)s characters."), n=MAX_REFLECTION_LENGTH)
+    c["reflections"].setdefault(player, {})[question] = text
+    return [{"kind": "reflect", "committee": cid, "player": player, "question": question, "text": text}]
+
+
+_HANDLERS = {
+    "join": _join,
+    "form": _form,
+    "move": _move,
+    "remove": _remove,
+    "readmit": _readmit,
+    "start": _start,
+    "advance": _advance,
+    "back": _back,
+    "end": _end,
+    "timer": _timer,
+    "tick": _tick,
+    "lock_all": _lock_all,
+    "inject": _inject,
+    "message": _message,
+    "vote": _vote,
+    "lock": _lock,
+    "idea": _idea,
+    "reflect": _reflect,
+}
+
+
+# --- questions the views ask -------------------------------------------------------------
+
+
+def round_decisions(state: State, c: dict) -> dict[str, dict]:
+    return {k: d for k, d in c["decisions"].items() if d["round"] == state["round"]}
+
+
+def committee_done(case: Case, state: State, c: dict) -> bool:
+    """Every required decision of the round is locked."""
+    return all(
+        d["locked"] is not None
+        for d in round_decisions(state, c).values()
+        if _decision_task(case, d).required
+    )
+
+
+def options_of(case: Case, c: dict, d: dict) -> list[Option]:
+    return _options(case, c, d)
+
+
+def lead_of(case: Case, c: dict, d: dict) -> str | None:
+    return _lead_of_decision(case, c, d)
+
+
+def task_of(case: Case, d: dict) -> Task:
+    return _decision_task(case, d)

@@ -1,0 +1,3 @@
+"""Game URLs (stub: the lead fills it in)."""
+
+urlpatterns: list = []

@@ -1,0 +1,27 @@
+"""ASGI entry point: HTTP to Django, websockets to Channels consumers."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policymaker.settings")
+
+# Set up Django (apps, models) before importing anything that imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+import game.routing  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # The origin check refuses cross-site websockets (the browser sends cookies
+        # to any page that opens one); the auth stack gives consumers scope["user"].
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(game.routing.websocket_urlpatterns))
+        ),
+    }
+)

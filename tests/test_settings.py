@@ -1,0 +1,146 @@
+"""Settings: production refuses unsafe configuration; development is safe by default."""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+# Variables the settings read; cleared so that the developer's shell cannot leak in.
+SETTINGS_VARS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CONN_MAX_AGE",
+    "SECURE_SSL_REDIRECT",
+)
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "example.org",
+    }
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing: str) -> None:
+    env = production_env()
+    del env[missing]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} not set" in result.stderr
+
+
+def test_production_passes_the_deploy_check() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_secret_key_comes_from_an_ignored_file() -> None:
+    key_file = ROOT / ".secret_key"
+    if os.environ.get("SECRET_KEY"):
+        pytest.skip("SECRET_KEY is set in the environment")
+    assert settings.SECRET_KEY == key_file.read_text().strip()
+    assert len(settings.SECRET_KEY) >= 50
+    # Not a literal in the code: each checkout generates its own.
+    assert settings.SECRET_KEY not in (ROOT / "policymaker" / "settings.py").read_text()
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".secret_key"], cwd=ROOT)
+    assert ignored.returncode == 0, ".secret_key must be git-ignored"
+
+
+def channel_layers(**env: str) -> dict:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CHANNEL_LAYERS))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "policymaker.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_channel_layer_is_in_memory_without_redis_url() -> None:
+    layer = channel_layers()["default"]
+    assert layer["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+
+
+def test_channel_layer_is_redis_sized_for_a_workshop_with_redis_url() -> None:
+    layer = channel_layers(REDIS_URL="redis://127.0.0.1:6379/0")["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["CONFIG"] == {
+        "hosts": ["redis://127.0.0.1:6379/0"],
+        "capacity": 1500,
+        "group_expiry": 6 * 60 * 60,
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_database_follows_database_url() -> None:
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "sqlite://")
+    if url.startswith("postgres"):
+        assert connection.vendor == "postgresql"
+        assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+    else:
+        assert connection.vendor == "sqlite"
+        options = settings.DATABASES["default"]["OPTIONS"]
+        assert options["transaction_mode"] == "IMMEDIATE"
+        assert "journal_mode=WAL" in options["init_command"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_pyproject_pins_agree_with_the_lock() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = project["dependencies"] + project["optional-dependencies"]["dev"]
+    lock = {
+        canonical(name): version
+        for name, version in (
+            line.split("==") for line in (ROOT / "requirements.lock").read_text().split()
+        )
+    }
+    for pin in pins:
+        name, version = pin.split("==")
+        name = re.sub(r"\[.*\]", "", name)
+        assert lock.get(canonical(name)) == version, f"{pin} does not match requirements.lock"
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
