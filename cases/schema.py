@@ -74,7 +74,9 @@ class Condition(Strict):
     def _one_test(self) -> Condition:
         tests = [self.meter, self.seated, self.absent, self.chosen, self.politician_card]
         if sum(t is not None for t in tests) != 1:
-            raise ValueError("a condition tests exactly one of meter, seated, absent, chosen, politician_card")
+            raise ValueError(
+                "a condition tests exactly one of meter, seated, absent, chosen, politician_card"
+            )
         if self.meter is not None and self.min is None and self.max is None:
             raise ValueError("a meter condition needs min or max")
         return self

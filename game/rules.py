@@ -134,7 +134,9 @@ def _holds(c: dict, cond: Condition) -> bool:
         task_id, _sep, option_id = cond.chosen.partition(":")
         d = c["decisions"].get(task_id)
         locked = d and d["locked"]
-        return bool(locked) and (option_id in locked if isinstance(locked, list) else locked == option_id)
+        return bool(locked) and (
+            option_id in locked if isinstance(locked, list) else locked == option_id
+        )
     return (c["politician_cards"] > 0) == cond.politician_card
 
 
@@ -186,7 +188,10 @@ def _options(case: Case, c: dict, d: dict) -> list[Option]:
     if task.type == "seats":
         return [Option(id=s.id, label=s.name) for s in case.stakeholders]
     if task.type == "budget":
-        return [Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i)) for i in _kept(c, task)]
+        return [
+            Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i))
+            for i in _kept(c, task)
+        ]
     return case.task_options(task)
 
 
@@ -284,7 +289,9 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
     if task.type == "budget":
         costs = {o.id: o.cost for o in _options(case, c, d)}
         if sum(costs[v] for v in value) > case.budget.total:
-            raise Refused("invalid", _("That is over the budget of %(total)s."), total=case.budget.total)
+            raise Refused(
+                "invalid", _("That is over the budget of %(total)s."), total=case.budget.total
+            )
         return value
     if not task.min <= len(value) <= task.max:
         raise Refused(
@@ -332,7 +339,9 @@ def _add_card_ideas(case: Case, state: State, c: dict) -> None:
         if card_id not in have:
             state["seq"] += 1
             card = case.idea_card(card_id)
-            c["ideas"].append({"id": state["seq"], "author": None, "card": card_id, "text": card.title})
+            c["ideas"].append(
+                {"id": state["seq"], "author": None, "card": card_id, "text": card.title}
+            )
 
 
 def _outcome(case: Case, c: dict) -> str:
@@ -432,16 +441,44 @@ def _join(case: Case, state: State, *, player: str, name: str) -> list[Event]:
         raise Refused("conflict", _("That seat is taken."))
     if sum(not p["removed"] for p in state["players"].values()) >= MAX_PLAYERS:
         raise Refused("full", _("The session is full."))
-    state["players"][player] = {"name": name, "committee": None, "removed": False}
+    name = _unique_name(state, name)
+    state["players"][player] = {"name": name, "committee": None, "removed": False, "online": 0}
     events: list[Event] = [{"kind": "join", "player": player, "name": name}]
     if state["committees"]:
-        open_ = [cid for cid in state["committees"] if len(active_members(state, cid)) < MAX_COMMITTEE]
+        open_ = [
+            cid for cid in state["committees"] if len(active_members(state, cid)) < MAX_COMMITTEE
+        ]
         if not open_:
             del state["players"][player]
             raise Refused("full", _("Every committee is full."))
         cid = min(open_, key=lambda k: (len(active_members(state, k)), int(k)))
         events += _seat(case, state, player, cid)
     return events
+
+
+def clean_name(name: Any) -> str:
+    """A display name as shown: trimmed, inner white space folded."""
+    return " ".join(name.split()) if isinstance(name, str) else ""
+
+
+def _unique_name(state: State, name: Any) -> str:
+    """Refuse an empty or too long name; tell a clashing one apart with a number."""
+    name = clean_name(name)
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise Refused("invalid", _("A name is 1 to %(n)s characters."), n=MAX_NAME_LENGTH)
+    taken = {p["name"].casefold() for p in state["players"].values()}
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
+def _presence(case: Case, state: State, *, player: str, online: bool) -> list[Event]:
+    """A player's device connected or went away; the count covers several tabs."""
+    p = _known_player(state, player)
+    p["online"] = max(0, p.get("online", 0) + (1 if online else -1))
+    return [{"kind": "presence", "player": player, "online": p["online"] > 0}]
 
 
 def _seat(case: Case, state: State, pid: str, cid: str) -> list[Event]:
@@ -557,7 +594,14 @@ def _record_meters(state: State) -> list[Event]:
     events = []
     for cid, c in state["committees"].items():
         c["history"][str(state["round"])] = dict(c["meters"])
-        events.append({"kind": "meters", "committee": cid, "round": state["round"], "meters": dict(c["meters"])})
+        events.append(
+            {
+                "kind": "meters",
+                "committee": cid,
+                "round": state["round"],
+                "meters": dict(c["meters"]),
+            }
+        )
     return events
 
 
@@ -593,7 +637,9 @@ def _end(case: Case, state: State) -> list[Event]:
 
 def _seconds(value: Any, low: int, high: int) -> int:
     if type(value) is not int or not low <= value <= high:
-        raise Refused("invalid", _("Give a number of seconds from %(low)s to %(high)s."), low=low, high=high)
+        raise Refused(
+            "invalid", _("Give a number of seconds from %(low)s to %(high)s."), low=low, high=high
+        )
     return value
 
 
@@ -699,7 +745,15 @@ def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> lis
     if task.type == "budget" and not _kept(c, task):
         raise Refused("invalid", _("No ideas went forward to choose from."))
     d["votes"][player] = _check_value(case, c, d, value)
-    return [{"kind": "vote", "committee": cid, "player": player, "key": key, "value": d["votes"][player]}]
+    return [
+        {
+            "kind": "vote",
+            "committee": cid,
+            "player": player,
+            "key": key,
+            "value": d["votes"][player],
+        }
+    ]
 
 
 _INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
@@ -738,7 +792,9 @@ def _lead_of_decision(case: Case, c: dict, d: dict) -> str | None:
     return _lead_of(case, c, d)
 
 
-def _do_lock(case: Case, state: State, cid: str, key: str, value: Any, *, by: str | None) -> list[Event]:
+def _do_lock(
+    case: Case, state: State, cid: str, key: str, value: Any, *, by: str | None
+) -> list[Event]:
     c = state["committees"][cid]
     d = c["decisions"][key]
     task = _decision_task(case, d)
@@ -781,7 +837,9 @@ def _do_lock(case: Case, state: State, cid: str, key: str, value: Any, *, by: st
             for card_id in option.unlocks:
                 if card_id not in c["unlocked"]:
                     c["unlocked"].append(card_id)
-        if task.type == "catalyst" and any(t.type == "ideas" for t in case.rounds[d["round"]].tasks):
+        if task.type == "catalyst" and any(
+            t.type == "ideas" for t in case.rounds[d["round"]].tasks
+        ):
             _add_card_ideas(case, state, c)
     if against:
         _apply_effects(c, case.politician_card.effects)
@@ -809,7 +867,11 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
     _running(state)
     cid, c = _committee_of(state, player)
     d = next(
-        (d for d in c["decisions"].values() if d["round"] == state["round"] and _decision_task(case, d).type == "ideas"),
+        (
+            d
+            for d in c["decisions"].values()
+            if d["round"] == state["round"] and _decision_task(case, d).type == "ideas"
+        ),
         None,
     )
     if d is None:
@@ -824,7 +886,9 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
         raise Refused("invalid", _("You can write %(n)s ideas."), n=task.max_ideas)
     state["seq"] += 1
     c["ideas"].append({"id": state["seq"], "author": player, "card": None, "text": text})
-    return [{"kind": "idea", "committee": cid, "player": player, "idea": state["seq"], "text": text}]
+    return [
+        {"kind": "idea", "committee": cid, "player": player, "idea": state["seq"], "text": text}
+    ]
 
 
 def _reflect(case: Case, state: State, *, player: str, question: Any, text: Any) -> list[Event]:
@@ -836,9 +900,13 @@ def _reflect(case: Case, state: State, *, player: str, question: Any, text: Any)
         raise Refused("not_found", _("No such question."))
     text = text.strip() if isinstance(text, str) else ""
     if len(text) > MAX_REFLECTION_LENGTH:
-        raise Refused("invalid", _("An answer is at most %(n)s characters."), n=MAX_REFLECTION_LENGTH)
+        raise Refused(
+            "invalid", _("An answer is at most %(n)s characters."), n=MAX_REFLECTION_LENGTH
+        )
     c["reflections"].setdefault(player, {})[question] = text
-    return [{"kind": "reflect", "committee": cid, "player": player, "question": question, "text": text}]
+    return [
+        {"kind": "reflect", "committee": cid, "player": player, "question": question, "text": text}
+    ]
 
 
 _HANDLERS = {
@@ -860,6 +928,7 @@ _HANDLERS = {
     "lock": _lock,
     "idea": _idea,
     "reflect": _reflect,
+    "presence": _presence,
 }
 
 

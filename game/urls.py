@@ -1,3 +1,9 @@
-"""Game URLs (stub: the lead fills it in)."""
+"""Game URLs: the screens (game.views) and the reports (game.reports)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("api/join/", views.api_join, name="api-join"),
+]

@@ -128,14 +128,18 @@ def _ideas(state: rules.State, c: dict, d: dict | None) -> list[dict]:
 
 
 def _ideas_decision(case: Case, c: dict) -> dict | None:
-    return next((d for d in c["decisions"].values() if rules.task_of(case, d).type == "ideas"), None)
+    return next(
+        (d for d in c["decisions"].values() if rules.task_of(case, d).type == "ideas"), None
+    )
 
 
 def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -> dict:
     """A committee as its members ("player"), the host or the projector see it."""
     c = state["committees"][cid]
     full = audience != "projector"
-    show_meters = audience == "host" or state["options"]["show_meters"] or state["status"] == "ended"
+    show_meters = (
+        audience == "host" or state["options"]["show_meters"] or state["status"] == "ended"
+    )
     decisions = rules.round_decisions(state, c)
     outcome = next((o for o in case.outcomes if o.id == c["outcome"]), None)
     part: dict[str, Any] = {
@@ -151,20 +155,25 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
             }
             for p in rules.active_members(state, cid)
         ],
-        "decisions": [
-            _decision(case, state, c, key, d, full=full) for key, d in decisions.items()
-        ],
+        "decisions": [_decision(case, state, c, key, d, full=full) for key, d in decisions.items()],
         "done": rules.committee_done(case, state, c),
         "ideas": _ideas(state, c, _ideas_decision(case, c)),
         "meters": _meters(case, c) if show_meters else None,
-        "outcome": {"id": outcome.id, "title": outcome.title, "headline": outcome.headline, "text": outcome.text}
+        "outcome": {
+            "id": outcome.id,
+            "title": outcome.title,
+            "headline": outcome.headline,
+            "text": outcome.text,
+        }
         if outcome
         else None,
     }
     if full:
         seated = c["seated"] or []
         part["seated"] = [
-            {"id": s.id, "name": s.name, "voice": s.voice} for s in case.stakeholders if s.id in seated
+            {"id": s.id, "name": s.name, "voice": s.voice}
+            for s in case.stakeholders
+            if s.id in seated
         ]
         part["log"] = c["log"]
         part["politician_cards"] = c["politician_cards"]
@@ -205,13 +214,17 @@ def _card_for(case: Case, state: rules.State, role: str | None) -> dict | None:
     return {"kind": "member", "id": rules.MEMBER, "name": "member"}
 
 
-def player_view(case: Case, state: rules.State, pid: str, meta: dict, *, committees: dict | None = None) -> View:
+def player_view(
+    case: Case, state: rules.State, pid: str, meta: dict, *, committees: dict | None = None
+) -> View:
     """What one player sees. ``committees`` may carry committee parts already made."""
     player = state["players"][pid]
     cid = None if player["removed"] else player["committee"]
     c = state["committees"][cid] if cid else None
     if cid is not None:
-        committee = (committees or {}).get(cid) or committee_part(case, state, cid, audience="player")
+        committee = (committees or {}).get(cid) or committee_part(
+            case, state, cid, audience="player"
+        )
     else:
         committee = None
     return {
@@ -225,7 +238,11 @@ def player_view(case: Case, state: rules.State, pid: str, meta: dict, *, committ
             "committee": cid,
             "role": c["roles"].get(pid) if c else None,
             "card": _card_for(case, state, c["roles"].get(pid)) if c else None,
-            "votes": {k: d["votes"][pid] for k, d in rules.round_decisions(state, c).items() if pid in d["votes"]}
+            "votes": {
+                k: d["votes"][pid]
+                for k, d in rules.round_decisions(state, c).items()
+                if pid in d["votes"]
+            }
             if c
             else {},
             "reflections": c["reflections"].get(pid, {}) if c else {},
@@ -257,7 +274,9 @@ def host_view(case: Case, state: rules.State, meta: dict) -> View:
             }
             for pid, p in state["players"].items()
         },
-        "committees": {cid: committee_part(case, state, cid, audience="host") for cid in state["committees"]},
+        "committees": {
+            cid: committee_part(case, state, cid, audience="host") for cid in state["committees"]
+        },
     }
 
 
@@ -267,7 +286,8 @@ def projector_view(case: Case, state: rules.State, meta: dict) -> View:
         "session": session_part(case, state, meta),
         "lobby": {"count": len(active), "names": [p["name"] for p in active][-60:]},
         "committees": {
-            cid: committee_part(case, state, cid, audience="projector") for cid in state["committees"]
+            cid: committee_part(case, state, cid, audience="projector")
+            for cid in state["committees"]
         },
     }
 
@@ -311,7 +331,8 @@ def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
         "host": host_view(case, state, meta),
         "projector": projector_view(case, state, meta),
         "players": {
-            pid: player_view(case, state, pid, meta, committees=committees) for pid in state["players"]
+            pid: player_view(case, state, pid, meta, committees=committees)
+            for pid in state["players"]
         },
     }
 

@@ -219,3 +219,7 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# The round clock: each server process checks for due timers once a second.
+# Tests that drive the clock themselves turn it off.
+GAME_TIMER_LOOP = envbool("GAME_TIMER_LOOP", True)

@@ -1,0 +1,176 @@
+"""The one layer that changes a session: check, apply the rules, save, then broadcast.
+
+Views, consumers, management commands and bots all come through here. The
+database work is synchronous and runs in one transaction that locks the
+session row, so actions on a session are applied one at a time, each with the
+next version, even with several server processes. What each viewer must be
+told is worked out once per action (``visibility.bundle``) and sent to the
+session's group only after the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from cases.models import CaseVersion
+
+from . import rules, visibility
+from .models import Event, Player, Session, hash_token, new_code
+
+Refused = rules.Refused
+
+
+@dataclass(frozen=True)
+class Done:
+    """An applied action: the session's new version and every viewer's patches."""
+
+    session_id: int
+    version: int
+    events: list[dict]
+    bundle: dict[str, Any]
+
+
+def group_name(session_id: int) -> str:
+    return f"session.{session_id}"
+
+
+def _save(session: Session, state: dict, action: dict, events: list[dict], actor: str) -> None:
+    session.state = state
+    session.version += 1
+    session.status = state["status"]
+    session.timer_due = state["timer"]["ends_at"] if state["status"] == "running" else None
+    session.save()
+    Event.objects.create(
+        session=session,
+        version=session.version,
+        kind=action["kind"],
+        actor=actor,
+        action=action,
+        events=events,
+    )
+
+
+def _locked(session_id: int) -> Session:
+    return Session.objects.select_for_update().select_related("case_version").get(pk=session_id)
+
+
+def perform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
+    """Apply one action to a session; raise ``Refused`` and change nothing if the rules say no."""
+    with transaction.atomic():
+        session = _locked(session_id)
+        case = session.case
+        old = session.state
+        new, events = rules.apply(case, old, action)
+        _save(session, new, action, events, actor)
+    meta = session.meta()
+    bundle = visibility.bundle(
+        visibility.all_views(case, old, meta), visibility.all_views(case, new, meta)
+    )
+    return Done(session.pk, session.version, events, bundle)
+
+
+async def broadcast(done: Done) -> None:
+    await get_channel_layer().group_send(
+        group_name(done.session_id),
+        {"type": "game.patch", "v": done.version, "bundle": done.bundle},
+    )
+
+
+async def aperform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
+    """``perform`` from async code, then tell everyone."""
+    done = await database_sync_to_async(perform)(session_id, action, actor=actor)
+    await broadcast(done)
+    return done
+
+
+def perform_and_broadcast(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
+    """``perform`` from sync code (views, commands), then tell everyone."""
+    done = perform(session_id, action, actor=actor)
+    async_to_sync(broadcast)(done)
+    return done
+
+
+# --- sessions and seats -----------------------------------------------------------------
+
+
+def create_session(
+    *, host, case_version: CaseVersion, options: dict[str, Any], previous: Session | None = None
+) -> Session:
+    """A new session in the lobby; raises ``Refused`` for bad options."""
+    state = rules.new_state(case_version.parsed(), options)
+    for _attempt in range(20):
+        code = new_code()
+        if not Session.objects.filter(code=code).exists():
+            break
+    return Session.objects.create(
+        code=code, host=host, case_version=case_version, state=state, previous=previous
+    )
+
+
+def join(
+    session: Session, name: str, *, token_hash: str | None = None
+) -> tuple[Player, str | None, Done]:
+    """Give a new seat; returns the player, the seat token (once) and what changed."""
+    token = None
+    if token_hash is None:
+        token, token_hash = Player.new_token()
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        player = Player.objects.create(session=locked, token_hash=token_hash)
+        case = locked.case
+        old = locked.state
+        action = {"kind": "join", "player": player.pid, "name": name}
+        new, events = rules.apply(case, old, action)  # Refused rolls back the seat too
+        _save(locked, new, action, events, f"player:{player.pid}")
+    meta = locked.meta()
+    bundle = visibility.bundle(
+        visibility.all_views(case, old, meta), visibility.all_views(case, new, meta)
+    )
+    return player, token, Done(locked.pk, locked.version, events, bundle)
+
+
+def seat_for(session: Session, token: str | None) -> Player | None:
+    """The player whose seat token this is, in this session."""
+    if not token:
+        return None
+    return Player.objects.filter(session=session, token_hash=hash_token(token)).first()
+
+
+def play_again(session: Session) -> tuple[Session, list[Done]]:
+    """A new session of the same case for the same people; their seats carry over."""
+    new_session = create_session(
+        host=session.host,
+        case_version=session.case_version,
+        options=session.state["options"],
+        previous=session,
+    )
+    dones = []
+    for player in session.players.all():
+        if not session.state["players"].get(player.pid, {}).get("removed"):
+            dones.append(join(new_session, player.name, token_hash=player.token_hash)[2])
+    return new_session, dones
+
+
+# --- the clock ---------------------------------------------------------------------------
+
+
+async def fire_due_timers(now: float | None = None) -> list[Done]:
+    """Run out every due round timer. Safe with several processes: the rules fire once."""
+    now = time.time() if now is None else now
+    due = await database_sync_to_async(
+        lambda: list(Session.objects.filter(timer_due__lte=now).values_list("pk", flat=True))
+    )()
+    done = []
+    for session_id in due:
+        try:
+            done.append(await aperform(session_id, {"kind": "tick", "now": now}, actor="system"))
+        except Refused:
+            pass  # another process fired it first, or the host paused it meanwhile
+    return done

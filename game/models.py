@@ -1,0 +1,110 @@
+"""What a session leaves in the database.
+
+``Session.state`` is the game as the rules see it (see ``game.rules``), saved
+after every action together with the next ``version``; ``Event`` is the
+append-only log of every change with that version, who did it and when: every
+vote, lock, idea, dilemma and event choice, the meters after each round, the
+outcomes and the reflections are rows there, which is what the export reads.
+``Player`` holds the seat: the hash of the seat token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from cases.models import CaseVersion
+from cases.schema import Case
+
+# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: a code read off a projector must not be misread.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Session(models.Model):
+    code = models.CharField(max_length=CODE_LENGTH, unique=True)
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_sessions"
+    )
+    case_version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sessions")
+    state = models.JSONField()
+    version = models.PositiveIntegerField(default=0)
+    # Copies of state fields that queries need: the list filters on status, and
+    # the timer loop looks for due timers without reading every state.
+    status = models.CharField(max_length=10, default="lobby", db_index=True)
+    timer_due = models.FloatField(null=True, blank=True, db_index=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.case_version})"
+
+    @property
+    def case(self) -> Case:
+        return self.case_version.parsed()
+
+    def meta(self) -> dict:
+        """What the views need besides the state."""
+        return {"code": self.code}
+
+
+class Player(models.Model):
+    """A seat. The name, committee and role live in the session's state."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="players")
+    token_hash = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # "Play again" carries a seat over to the next session with the same token.
+            models.UniqueConstraint(fields=["session", "token_hash"], name="unique_seat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.code} #{self.pk}"
+
+    @property
+    def pid(self) -> str:
+        """The player's id in the game state."""
+        return str(self.pk)
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(24)
+        return token, hash_token(token)
+
+
+class Event(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    actor = models.CharField(max_length=20)  # "host", "player:<pid>", "system"
+    action = models.JSONField()
+    events = models.JSONField()  # what the rules said happened
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "version"], name="unique_session_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.code} v{self.version} {self.kind}"

@@ -1,0 +1,83 @@
+"""Shared fixtures with named people.
+
+- ``alice``: the host of ``session`` (a session of the mini case).
+- ``mallory``: another host, with her own session; she must see nothing of alice's.
+- players ``bo``, ``cai``, ``dan``, ``eva`` (committee 1) and ``finn``, ``gry``,
+  ``hal``, ``ida`` (committee 2) once ``formed_session`` has formed committees.
+- ``outsider``: a websocket client with no seat and no login; always refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+try:
+    from cases.loader import load_case
+except ImportError:  # TEMP until the loader lands
+    import yaml
+
+    from cases.models import Case, CaseVersion, content_hash
+
+    def load_case(path):
+        data = yaml.safe_load(open(path, encoding="utf-8"))
+        c, _ = Case.objects.get_or_create(slug=data["slug"], defaults={"title": data["title"]})
+        return CaseVersion.objects.create(
+            case=c, number=1, digest=content_hash(data), data=data
+        ), True
+
+
+from game import actions
+
+CASES = Path(__file__).parent / "cases"
+ROOT = Path(__file__).parent.parent
+NAMES = ["Bo", "Cai", "Dan", "Eva", "Finn", "Gry", "Hal", "Ida"]
+
+
+@pytest.fixture(autouse=True)
+def _no_timer_loop(settings):
+    settings.GAME_TIMER_LOOP = False  # tests drive the clock themselves
+
+
+@pytest.fixture
+def mini_case(db):
+    return load_case(CASES / "mini.yaml")[0]
+
+
+@pytest.fixture
+def school_case(db):
+    return load_case(ROOT / "cases" / "skole.yaml")[0]
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user("alice", password="alice-pw", is_staff=True)
+
+
+@pytest.fixture
+def mallory(db):
+    return get_user_model().objects.create_user("mallory", password="mallory-pw", is_staff=True)
+
+
+@pytest.fixture
+def session(alice, mini_case):
+    return actions.create_session(host=alice, case_version=mini_case, options={"size": 4})
+
+
+@pytest.fixture
+def seats(session):
+    """Eight players joined in the lobby: name -> (pid, token)."""
+    out = {}
+    for name in NAMES:
+        player, token, _done = actions.join(session, name)
+        out[name] = (player.pid, token)
+    return out
+
+
+@pytest.fixture
+def formed_session(session, seats):
+    actions.perform(session.pk, {"kind": "form"}, actor="host")
+    session.refresh_from_db()
+    return session
