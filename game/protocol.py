@@ -8,7 +8,7 @@ refused. docs/protocol.md describes the same set for client authors.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
@@ -19,11 +19,11 @@ MAX_FRAME = 16 * 1024  # the largest frame a real client sends is an answer of 2
 Key = Annotated[str, StringConstraints(max_length=100)]
 Ref = Annotated[str, StringConstraints(max_length=40)] | int | None
 Choice = Annotated[str, StringConstraints(max_length=100)]
-Value = Union[
-    Choice,
-    Annotated[list[Choice], Field(max_length=60)],
-    Annotated[dict[Choice, int], Field(max_length=60)],
-]
+Value = (
+    Choice
+    | Annotated[list[Choice], Field(max_length=60)]
+    | Annotated[dict[Choice, int], Field(max_length=60)]
+)
 
 
 class Msg(BaseModel):
