@@ -127,7 +127,7 @@ PROJECTOR = ()
 
 
 def _adapter(kinds: tuple) -> TypeAdapter:
-    return TypeAdapter(Annotated[kinds, Field(discriminator="type")])
+    return TypeAdapter(Annotated[Union[kinds], Field(discriminator="type")])  # noqa: UP007
 
 
 _ADAPTERS = {

@@ -1,0 +1,116 @@
+"""Loading case files into versions, and dumping them back.
+
+A case's versions are never edited in place: a session keeps the version it was
+started with, so every change (a reloaded file, an edit in the admin) becomes a
+new version, and a change that changes nothing makes no version at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from .models import Case, CaseVersion, content_hash
+from .schema import CaseError, load_case_file, parse_case
+
+# How dumps are written: the file's own key order, readable Danish, lines that fit a screen.
+DUMP_WIDTH = 100
+
+
+def load_case(path: str | Path) -> tuple[CaseVersion, bool]:
+    """Validate the file and store it as the case's next version unless it is unchanged.
+
+    Returns the case's latest version and whether it was created. A file that
+    does not validate raises CaseError and writes nothing.
+    """
+    parsed, data = load_case_file(path)
+    with transaction.atomic():
+        case, _ = Case.objects.get_or_create(slug=parsed.slug, defaults={"title": parsed.title})
+        return save_version(case, data, source=str(path))
+
+
+def save_version(case: Case, data: dict, *, source: str | None = None) -> tuple[CaseVersion, bool]:
+    """Store ``data`` as ``case``'s next version; return (version, created).
+
+    The data is validated first (CaseError names ``source`` and the place);
+    data equal to the latest version's returns that version, created=False.
+    The raw data is kept as given (not pydantic's dump), so a dump gives the
+    file's content back.
+    """
+    source = source or case.slug
+    data = _plain(data, source=source)
+    parsed = parse_case(data, source=source)
+    if parsed.slug != case.slug:
+        raise CaseError(
+            f"{source}: 1 error(s)\n  slug: '{parsed.slug}' is not this case's slug '{case.slug}'"
+        )
+    digest = content_hash(data)
+    with transaction.atomic():
+        # Lock the case row so two saves at once cannot both take the same number.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        latest = case.latest()
+        if latest is not None and latest.digest == digest:
+            return latest, False
+        version = CaseVersion.objects.create(
+            case=case,
+            number=(latest.number if latest else 0) + 1,
+            digest=digest,
+            data=data,
+        )
+        if case.title != parsed.title:
+            case.title = parsed.title
+            case.save(update_fields=["title"])
+    return version, True
+
+
+def dump_version(version: CaseVersion) -> str:
+    """The version's data as YAML; loading it gives the same data (and digest) back."""
+    return yaml.dump(
+        version.data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=DUMP_WIDTH,
+    )
+
+
+def dump_case(slug: str) -> str:
+    """The latest version of the case ``slug`` as YAML.
+
+    Raises Case.DoesNotExist for an unknown slug, CaseVersion.DoesNotExist for a
+    case with no version yet.
+    """
+    latest = Case.objects.get(slug=slug).latest()
+    if latest is None:
+        raise CaseVersion.DoesNotExist(f"case '{slug}' has no version")
+    return dump_version(latest)
+
+
+def _plain(data: Any, *, source: str) -> dict:
+    """The data as JSON gives it back: what the database stores is what was hashed."""
+    if not isinstance(data, dict):
+        raise CaseError(f"{source}: expected a mapping at the top level")
+    try:
+        return json.loads(json.dumps(data, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise CaseError(f"{source}: a value cannot be stored: {exc}") from None
+
+
+class _Dumper(yaml.SafeDumper):
+    """safe_dump, but texts with line breaks as literal blocks (``|``), as people write them.
+
+    PyYAML falls back to a quoted scalar whenever a block cannot hold the text
+    exactly (trailing spaces, tabs ...), so the round trip stays exact.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
