@@ -14,7 +14,7 @@ TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u DEBUG -u SECRET_KEY -u ALLOWED_H
 # pytest-django creates (and drops) test_policymaker from this.
 PG_TEST_URL := postgres://postgres@127.0.0.1:5432/policymaker
 
-.PHONY: venv run services test lint bench
+.PHONY: venv run services test lint bench messages
 
 venv: $(VENV_STAMP)
 
@@ -35,16 +35,11 @@ $(STATIC_STAMP): $(VENV_STAMP) $(shell find static $(wildcard */static) -type f 
 	@touch $@
 
 # Static files are collected first (only when changed), before the database steps.
-run: venv $(STATIC_STAMP)
+run: venv messages $(STATIC_STAMP)
 	$(PY) manage.py migrate --noinput
-	@if [ -d locale ]; then \
-		if ! command -v msgfmt >/dev/null; then \
-			$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext >/dev/null; \
-		fi; \
-		$(PY) manage.py compilemessages --ignore=.venv -v 0; \
-	fi
 	@if [ -f cases/skole.yaml ]; then $(PY) manage.py load_case cases/skole.yaml; fi
 	$(PY) manage.py ensure_host
+	$(PY) manage.py reset_presence
 	@echo
 	@echo "  Host login:  http://127.0.0.1:$(PORT)/host/login/"
 	@echo "  Join page:   http://127.0.0.1:$(PORT)/"
@@ -53,10 +48,19 @@ run: venv $(STATIC_STAMP)
 	@echo
 	exec $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) policymaker.asgi:application
 
+# Compile the translations (the .mo files are built, not committed); needs gettext.
+messages: venv
+	@if [ -d locale ]; then \
+		if ! command -v msgfmt >/dev/null; then \
+			$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext >/dev/null; \
+		fi; \
+		$(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	fi
+
 services:
 	@scripts/services.sh
 
-test: venv services
+test: venv services messages
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PY) -m pytest -q
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m postgres

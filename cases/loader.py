@@ -15,6 +15,7 @@ import yaml
 from django.db import transaction
 
 from .models import Case, CaseVersion, content_hash
+from .schema import Case as CaseData
 from .schema import CaseError, load_case_file, parse_case
 
 # How dumps are written: the file's own key order, readable Danish, lines that fit a screen.
@@ -41,13 +42,7 @@ def save_version(case: Case, data: dict, *, source: str | None = None) -> tuple[
     The raw data is kept as given (not pydantic's dump), so a dump gives the
     file's content back.
     """
-    source = source or case.slug
-    data = _plain(data, source=source)
-    parsed = parse_case(data, source=source)
-    if parsed.slug != case.slug:
-        raise CaseError(
-            f"{source}: 1 error(s)\n  slug: '{parsed.slug}' is not this case's slug '{case.slug}'"
-        )
+    data, parsed = validate(data, source=source or case.slug, slug=case.slug)
     digest = content_hash(data)
     with transaction.atomic():
         # Lock the case row so two saves at once cannot both take the same number.
@@ -65,6 +60,20 @@ def save_version(case: Case, data: dict, *, source: str | None = None) -> tuple[
             case.title = parsed.title
             case.save(update_fields=["title"])
     return version, True
+
+
+def validate(data: Any, *, source: str, slug: str | None = None) -> tuple[dict, CaseData]:
+    """Check data as a version of the case ``slug``; return it as it will be stored, and parsed.
+
+    Raises CaseError naming ``source``, the place and what was expected.
+    """
+    data = _plain(data, source=source)
+    parsed = parse_case(data, source=source)
+    if slug is not None and parsed.slug != slug:
+        raise CaseError(
+            f"{source}: 1 error(s)\n  slug: '{parsed.slug}' is not this case's slug '{slug}'"
+        )
+    return data, parsed
 
 
 def dump_version(version: CaseVersion) -> str:

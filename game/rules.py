@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import math
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -303,12 +304,17 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
 # --- entering a round ----------------------------------------------------------------
 
 
-def _draw(case: Case, c: dict, task: Task) -> list[str]:
-    """The cards a committee meets: most specific matching cards first, deck order next."""
+def _draw(case: Case, cid: str, c: dict, task: Task) -> list[str]:
+    """The cards a committee meets: the most specific of those whose conditions hold.
+
+    Among equally specific cards the order is shuffled per committee, with a
+    stable hash so that the same committee always draws the same cards (a
+    replayed log gives the same game) while committees side by side differ.
+    """
     deck = case.deck(task.deck or "")
     used = {d["card"] for d in c["decisions"].values() if d["card"]}
     fitting = [card for card in deck if card.id not in used and _all_hold(c, card.when)]
-    fitting.sort(key=lambda card: -len(card.when))
+    fitting.sort(key=lambda card: (-len(card.when), zlib.crc32(f"{cid}:{card.id}".encode())))
     return [card.id for card in fitting[: task.draw]]
 
 
@@ -360,7 +366,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         for task in round_.tasks:
             if task.type == "card":
                 if not any(d["task"] == task.id for d in c["decisions"].values()):
-                    for card_id in _draw(case, c, task):
+                    for card_id in _draw(case, cid, c, task):
                         _open_decision(c, f"{task.id}:{card_id}", task.id, index, card_id)
             elif task.id not in c["decisions"]:
                 _open_decision(c, task.id, task.id, index, None)
@@ -479,6 +485,13 @@ def _presence(case: Case, state: State, *, player: str, online: bool) -> list[Ev
     p = _known_player(state, player)
     p["online"] = max(0, p.get("online", 0) + (1 if online else -1))
     return [{"kind": "presence", "player": player, "online": p["online"] > 0}]
+
+
+def _reset_presence(case: Case, state: State) -> list[Event]:
+    """The server restarted: nobody is connected until their device reconnects."""
+    for p in state["players"].values():
+        p["online"] = 0
+    return [{"kind": "presence_reset"}]
 
 
 def _seat(case: Case, state: State, pid: str, cid: str) -> list[Event]:
@@ -815,8 +828,9 @@ def _do_lock(
                 _apply_effects(c, s.absent.effects)
                 texts.append(f"{s.name}: {s.absent.text}")
     elif task.type == "ideas":
+        # Capped at the ideas that go forward: beyond those, more is not richer.
         own = sum(1 for i in c["ideas"] if i["author"] is not None)
-        _apply_effects(c, task.per_idea, times=own)
+        _apply_effects(c, task.per_idea, times=min(own, task.keep))
     elif task.type == "budget":
         by_id = {str(i["id"]): i for i in c["ideas"]}
         for idea_id in value:
@@ -929,6 +943,7 @@ _HANDLERS = {
     "idea": _idea,
     "reflect": _reflect,
     "presence": _presence,
+    "reset_presence": _reset_presence,
 }
 
 

@@ -6,4 +6,18 @@ from . import views
 
 urlpatterns = [
     path("api/join/", views.api_join, name="api-join"),
+    # Players: no account; the seat is a cookie per session.
+    path("", views.join_page, name="join"),
+    path("join/", views.join_page, name="join-post"),
+    path("play/<str:code>/", views.play, name="play"),
+    path("play/<str:code>/next/", views.play_next, name="play-next"),
+    # The host.
+    path("host/login/", views.HostLoginView.as_view(), name="login"),
+    path("host/logout/", views.auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("host/", views.host_home, name="host-home"),
+    path("host/<str:code>/", views.dashboard, name="dashboard"),
+    path("host/<str:code>/qr.svg", views.qr_svg, name="qr"),
+    path("host/<str:code>/projector/", views.projector, name="projector"),
+    path("host/<str:code>/again/", views.play_again, name="play-again"),
+    path("host/<str:code>/bots/", views.start_bots, name="bots"),
 ]

@@ -1,24 +1,57 @@
-"""HTTP views: thin; they parse, call the actions layer and render."""
+"""HTTP views: thin; they parse, call the actions layer and render.
+
+Players have no account: the join form gives them a seat token in a cookie
+(``seat_<CODE>``), and the play page opens the websocket that reads it. The
+host logs in; every host page is the host's own sessions only (another host's
+code is a 404, never a 403, so codes cannot be probed). The live parts of the
+pages are small scripts in ``static/js`` fed by the websockets.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import time
+from functools import wraps
 
+import segno
+from django import forms
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
-from django.utils.translation import gettext
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.models import Case
 
 from . import actions, rules
 from .consumers import seat_cookie
-from .models import Session
+from .models import Session, hash_token
+
+log = logging.getLogger(__name__)
 
 SEAT_COOKIE_AGE = 60 * 60 * 24 * 2  # a workshop day and the debrief after it
+MAX_BOTS = 40  # a rehearsal, not a load test
+MAX_CODE_INPUT = 20  # codes are 6 characters; room for spaces typed in between
 
 
 def find_session(code: str) -> Session | None:
     code = "".join(str(code).split()).upper()
+    if not code or len(code) > MAX_CODE_INPUT:
+        return None
     return Session.objects.select_related("case_version").filter(code=code).first()
 
 
@@ -43,6 +76,11 @@ def set_seat_cookie(response, session: Session, token: str) -> None:
     )
 
 
+def refusal_text(exc: rules.Refused) -> str:
+    """A refusal from the rules, in the request's language."""
+    return gettext(exc.reason) % exc.params if exc.params else gettext(exc.reason)
+
+
 @csrf_exempt  # for bots and scripts: no cookie is read, so there is nothing to forge
 @require_POST
 def api_join(request: HttpRequest) -> JsonResponse:
@@ -58,10 +96,350 @@ def api_join(request: HttpRequest) -> JsonResponse:
         session, token = take_seat(code, name)
     except rules.Refused as exc:
         status = 404 if exc.code == "no_session" else 409
-        reason = gettext(exc.reason) % exc.params if exc.params else gettext(exc.reason)
-        return JsonResponse({"error": exc.code, "reason": reason}, status=status)
+        return JsonResponse({"error": exc.code, "reason": refusal_text(exc)}, status=status)
     response = JsonResponse(
         {"code": session.code, "token": token, "cookie": seat_cookie(session.code)}, status=201
     )
     set_seat_cookie(response, session, token)
     return response
+
+
+# --- players -----------------------------------------------------------------------------
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=MAX_CODE_INPUT,
+        error_messages={"required": gettext_lazy("Type the code from the big screen.")},
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Your name"),
+        max_length=rules.MAX_NAME_LENGTH,
+        error_messages={
+            "required": gettext_lazy("Type your name."),
+            "max_length": gettext_lazy("A name is at most %(limit_value)d characters."),
+        },
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split()).upper()
+
+    def clean_name(self) -> str:
+        name = rules.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(gettext("Type your name."))
+        return name
+
+
+def _seated(request: HttpRequest, session: Session):
+    return actions.seat_for(session, request.COOKIES.get(seat_cookie(session.code)))
+
+
+def join_page(request: HttpRequest) -> HttpResponse:
+    """GET: the join form (code from ?code=); POST: take a seat and go to the game."""
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+        if form.is_valid():
+            try:
+                session, token = take_seat(form.cleaned_data["code"], form.cleaned_data["name"])
+            except rules.Refused as exc:
+                field = "code" if exc.code in ("no_session", "closed", "full") else "name"
+                form.add_error(field, refusal_text(exc))
+            else:
+                response = redirect("play", code=session.code)
+                set_seat_cookie(response, session, token)
+                return response
+        return render(request, "game/join.html", {"form": form}, status=400)
+    code = "".join(request.GET.get("code", "").split()).upper()[:MAX_CODE_INPUT]
+    form = JoinForm(initial={"code": code})
+    resume = None
+    if code:
+        session = find_session(code)
+        if session is not None and session.status != "ended" and _seated(request, session):
+            resume = session
+    return render(request, "game/join.html", {"form": form, "resume": resume})
+
+
+def _successor(session: Session, token: str | None) -> Session | None:
+    """The newest "play again" session that carried this seat over, if any.
+
+    Follows the chain (a session played again twice), so an old link still lands
+    in the current game.
+    """
+    if not token:
+        return None
+    token_hash = hash_token(token)
+    found = None
+    current = session
+    for _hop in range(20):  # a chain longer than a workshop day is a bug, not a game
+        nxt = (
+            Session.objects.filter(previous=current, players__token_hash=token_hash)
+            .order_by("-created")
+            .first()
+        )
+        if nxt is None:
+            break
+        found = current = nxt
+    return found
+
+
+def _join_url(code: str) -> str:
+    return f"{reverse('join')}?{urlencode({'code': code})}"
+
+
+@require_GET
+def play(request: HttpRequest, code: str) -> HttpResponse:
+    """The player's live page; without a seat, the join page with the code filled in."""
+    session = find_session(code)
+    if session is None:
+        form = JoinForm(initial={"code": code.upper()[:MAX_CODE_INPUT]})
+        return render(
+            request,
+            "game/join.html",
+            {"form": form, "error": gettext("There is no session with that code.")},
+            status=404,
+        )
+    token = request.COOKIES.get(seat_cookie(session.code))
+    if actions.seat_for(session, token) is None:
+        return redirect(_join_url(session.code))
+    successor = _successor(session, token)
+    if successor is not None:  # "play again": the seat carried over with the same token
+        response = redirect("play", code=successor.code)
+        set_seat_cookie(response, successor, token)
+        return response
+    return render(
+        request,
+        "game/play.html",
+        {"session": session, "server_time": time.time()},
+    )
+
+
+@require_GET
+def play_next(request: HttpRequest, code: str) -> JsonResponse:
+    """Whether the host has started a new game for this seat ("play again")."""
+    session = find_session(code)
+    if session is None:
+        raise Http404
+    token = request.COOKIES.get(seat_cookie(session.code))
+    if actions.seat_for(session, token) is None:
+        return JsonResponse({"next": None}, status=403)
+    successor = _successor(session, token)
+    return JsonResponse({"next": successor.code if successor else None})
+
+
+# --- the host --------------------------------------------------------------------------
+
+
+class HostLoginView(auth_views.LoginView):
+    template_name = "game/host_login.html"
+    redirect_authenticated_user = True
+
+
+def host_required(view):
+    """Logged in (else the login page) and staff (else 403): hosts are staff accounts."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff:
+            return HttpResponseForbidden(gettext("Only workshop hosts can open this page."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _own_session(request: HttpRequest, code: str) -> Session:
+    """The session with this code if it is the user's own; 404 otherwise."""
+    session = find_session(code)
+    if session is None or session.host_id != request.user.pk:
+        raise Http404
+    return session
+
+
+def _latest_versions():
+    out = []
+    for case in Case.objects.prefetch_related("versions"):
+        latest = case.latest()
+        if latest is not None:
+            out.append(latest)
+    return out
+
+
+class CreateSessionForm(forms.Form):
+    case_version = forms.TypedChoiceField(label=gettext_lazy("Case"), coerce=int)
+    size = forms.IntegerField(
+        label=gettext_lazy("Committee size"),
+        min_value=rules.MIN_COMMITTEE,
+        max_value=rules.MAX_COMMITTEE,
+        initial=rules.DEFAULT_OPTIONS["size"],
+    )
+    show_meters = forms.BooleanField(
+        label=gettext_lazy("Show the meters to the players during play"), required=False
+    )
+    rotate_roles = forms.BooleanField(
+        label=gettext_lazy("Rotate the roles each round"), required=False
+    )
+    lock_on_timeout = forms.BooleanField(
+        label=gettext_lazy("Lock open decisions at the plurality when time runs out"),
+        required=False,
+        initial=rules.DEFAULT_OPTIONS["lock_on_timeout"],
+    )
+    personas = forms.BooleanField(
+        label=gettext_lazy("Stakeholder personas for players beyond the three roles"),
+        required=False,
+        initial=rules.DEFAULT_OPTIONS["personas"],
+    )
+
+    def __init__(self, *args, versions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = {v.pk: v for v in versions}
+        self.fields["case_version"].choices = [
+            (v.pk, f"{v.case.title} (v{v.number})") for v in versions
+        ]
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "size": data["size"],
+            "show_meters": data["show_meters"],
+            "rotate_roles": data["rotate_roles"],
+            "lock_on_timeout": data["lock_on_timeout"],
+            "personas": data["personas"],
+        }
+
+
+@host_required
+def host_home(request: HttpRequest) -> HttpResponse:
+    """The host's own sessions, newest first, and the form that creates one."""
+    versions = _latest_versions()
+    if request.method == "POST":
+        form = CreateSessionForm(request.POST, versions=versions)
+        if form.is_valid():
+            version = form.versions[form.cleaned_data["case_version"]]
+            try:
+                session = actions.create_session(
+                    host=request.user, case_version=version, options=form.options()
+                )
+            except rules.Refused as exc:
+                form.add_error(None, refusal_text(exc))
+            else:
+                return redirect("dashboard", code=session.code)
+        status = 400
+    else:
+        form = CreateSessionForm(versions=versions)
+        status = 200
+    sessions = [
+        {
+            "session": s,
+            "players": sum(not p["removed"] for p in s.state.get("players", {}).values()),
+            "title": s.case.title,
+        }
+        for s in Session.objects.filter(host=request.user)
+        .select_related("case_version__case")
+        .order_by("-created")[:100]
+    ]
+    return render(
+        request,
+        "game/host_home.html",
+        {"form": form, "sessions": sessions, "has_cases": bool(versions)},
+        status=status,
+    )
+
+
+def _join_address(request: HttpRequest, code: str) -> str:
+    return request.build_absolute_uri(_join_url(code))
+
+
+@host_required
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    session = _own_session(request, code)
+    successor = Session.objects.filter(previous=session).order_by("-created").first()
+    return render(
+        request,
+        "game/dashboard.html",
+        {
+            "session": session,
+            "join_url": _join_address(request, session.code),
+            "successor": successor,
+            "server_time": time.time(),
+            "max_bots": MAX_BOTS,
+        },
+    )
+
+
+@host_required
+def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
+    """The join address as a QR code (SVG, scales to any size; black on white)."""
+    session = _own_session(request, code)
+    qr = segno.make(_join_address(request, session.code), error="m")
+    out = io.BytesIO()
+    qr.save(
+        out,
+        kind="svg",
+        border=2,
+        dark="#000",
+        light="#fff",
+        omitsize=True,  # a viewBox only: the page sets the size
+        title=gettext("QR code for joining session %(code)s") % {"code": session.code},
+    )
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@host_required
+def projector(request: HttpRequest, code: str) -> HttpResponse:
+    session = _own_session(request, code)
+    return render(
+        request,
+        "game/projector.html",
+        {
+            "session": session,
+            "join_url": _join_address(request, session.code),
+            "join_site": request.get_host(),
+            "server_time": time.time(),
+        },
+    )
+
+
+@host_required
+@require_POST
+def play_again(request: HttpRequest, code: str) -> HttpResponse:
+    """A new session for the same people; the old one ends so their pages move on."""
+    session = _own_session(request, code)
+    new_session, _dones = actions.play_again(session)
+    if session.status != "ended":  # after the new one exists: players follow at once
+        try:
+            actions.perform_and_broadcast(session.pk, {"kind": "end"}, actor="host")
+        except rules.Refused:
+            pass  # ended meanwhile
+    messages.success(
+        request,
+        gettext("A new game has started with the same people; their pages move on by themselves."),
+    )
+    return redirect("dashboard", code=new_session.code)
+
+
+@host_required
+@require_POST
+def start_bots(request: HttpRequest, code: str) -> HttpResponse:
+    """Rehearse alone: bot players join this session and play along."""
+    session = _own_session(request, code)
+    try:
+        count = int(request.POST.get("count", "3"))
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_BOTS:
+        messages.error(request, gettext("Choose 1 to %(n)s bots.") % {"n": MAX_BOTS})
+        return redirect("dashboard", code=session.code)
+    try:
+        from . import bots  # a colleague's module; only needed for rehearsals
+    except ImportError:
+        messages.error(request, gettext("Bot players are not available on this server."))
+        return redirect("dashboard", code=session.code)
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    bots.start_bots_thread(base_url, session.code, count)
+    log.info("started %s bots in %s", count, session.code)
+    messages.success(request, gettext("%(n)s bot players are joining.") % {"n": count})
+    return redirect("dashboard", code=session.code)

@@ -52,9 +52,12 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
             "lead_name": lead.name if lead else None,
             "outcome": round_.outcome,
             "reflection": round_.reflection,
+            "show_voices": round_.show_voices,
         },
         "timer": {"remaining": t["remaining"], "ends_at": t["ends_at"], "fired": t["fired"]},
         "message": state["message"],
+        # How many have joined (not removed): the players' waiting room shows it.
+        "joined": sum(not p["removed"] for p in state["players"].values()),
         "show_meters": state["options"]["show_meters"] or state["status"] == "ended",
     }
 

@@ -1,0 +1,411 @@
+/* POLICY-MAKER: the shared live client (no framework, no build step).
+ *
+ * PM.connect({path, render, code}) opens the page's websocket and keeps the
+ * viewer's view: a "snapshot" replaces it, an "event" with the next version
+ * applies its patches, an older one is ignored and a gap asks for a "sync".
+ * It reconnects by itself (exponential backoff with full jitter), pings every
+ * 25 s, and shows the connection in the badge #conn (text, not only colour).
+ *
+ * PM.update(container, blocks) renders keyed blocks of HTML and replaces only
+ * the blocks whose HTML changed, keeping focus, the caret and the text a
+ * person is typing (drafts are kept in memory by their data-draft key).
+ */
+(function () {
+  "use strict";
+
+  var t = function (s) { return window.gettext ? window.gettext(s) : s; };
+  var fmt = function (s, obj) {
+    return window.interpolate ? window.interpolate(s, obj, true)
+      : s.replace(/%\((\w+)\)s/g, function (_m, k) { return obj[k]; });
+  };
+  var nt = function (one, many, n) {
+    return window.ngettext ? window.ngettext(one, many, n) : (n === 1 ? one : many);
+  };
+
+  function esc(value) {
+    return String(value == null ? "" : value)
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
+  /* Text with blank lines as paragraphs and single line breaks kept. */
+  function paras(text) {
+    return String(text || "").trim().split(/\n\s*\n/).map(function (p) {
+      return "<p>" + esc(p).replace(/\n/g, "<br>") + "</p>";
+    }).join("");
+  }
+
+  // --- toast: one polite alert region per page ------------------------------------------
+
+  var toastTimer = null;
+  function toast(message, kind) {
+    var box = document.getElementById("toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toast";
+      box.className = "toast";
+      box.setAttribute("role", "alert");
+      box.setAttribute("data-testid", "toast");
+      document.body.appendChild(box);
+    }
+    box.className = "toast toast-" + (kind || "error") + " is-shown";
+    box.innerHTML = '<span class="toast-text"></span>' +
+      '<button type="button" class="toast-close" aria-label="' + esc(t("Close")) + '">×</button>';
+    box.querySelector(".toast-text").textContent = message;
+    box.querySelector(".toast-close").onclick = function () { box.className = "toast"; };
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { box.className = "toast"; }, 7000);
+  }
+
+  // --- time: the server's clock, corrected for this device's -------------------------------
+
+  var serverTime = parseFloat(document.body.getAttribute("data-server-time") || "");
+  // Seconds to add to this device's clock to get the server's (phones are often off).
+  var skew = isNaN(serverTime) ? 0 : serverTime - Date.now() / 1000;
+
+  function remaining(timer) {
+    if (!timer) return 0;
+    if (timer.ends_at == null) return Math.max(0, Math.round(timer.remaining));
+    return Math.max(0, Math.ceil(timer.ends_at - (Date.now() / 1000 + skew)));
+  }
+
+  function clock(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  /* Every [data-timer] element shows the current view's timer, once a second. */
+  var timerSource = null;
+  function paintTimers() {
+    if (!timerSource) return;
+    var timer = timerSource();
+    if (!timer) return;
+    var left = remaining(timer);
+    var nodes = document.querySelectorAll("[data-timer]");
+    for (var i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      var text = clock(left);
+      var state = timer.ends_at != null ? (left > 0 ? "running" : "up") : (left > 0 ? "paused" : "up");
+      var label = state === "running" ? t("Time left") : state === "paused" ? t("Paused") : t("Time is up");
+      var valueEl = el.querySelector(".timer-value");
+      var labelEl = el.querySelector(".timer-label");
+      if (valueEl && valueEl.textContent !== text) valueEl.textContent = text;
+      if (labelEl && labelEl.textContent !== label) labelEl.textContent = label;
+      el.setAttribute("data-state", state);
+    }
+  }
+  setInterval(paintTimers, 500);
+
+  function timerHTML(extraClass) {
+    return '<div class="timer ' + (extraClass || "") + '" data-timer data-testid="timer" role="timer">' +
+      '<span class="timer-label"></span> <span class="timer-value"></span></div>';
+  }
+
+  // --- keyed blocks: re-render without losing what a person is doing -----------------------
+
+  var drafts = {};  // data-draft key -> text typed and not yet sent
+  var openState = {};  // details[data-keep] key -> open
+
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (el && el.getAttribute && el.hasAttribute("data-draft")) {
+      drafts[el.getAttribute("data-draft")] = el.value;
+    }
+    if (el && el.id) updateCounters(document, el.id);
+  });
+  document.addEventListener("toggle", function (ev) {
+    var el = ev.target;
+    if (el && el.getAttribute && el.hasAttribute("data-keep")) {
+      openState[el.getAttribute("data-keep")] = el.open;
+    }
+  }, true);
+
+  /* <span data-count-for="ID" data-max="280"> shows "n / 280" for the field ID. */
+  function updateCounters(root, onlyId) {
+    var nodes = root.querySelectorAll(onlyId ? '[data-count-for="' + onlyId + '"]' : "[data-count-for]");
+    for (var i = 0; i < nodes.length; i++) {
+      var c = nodes[i];
+      var field = document.getElementById(c.getAttribute("data-count-for"));
+      if (!field) continue;
+      var max = parseInt(c.getAttribute("data-max"), 10);
+      var n = field.value.length;
+      c.textContent = fmt(t("%(n)s of %(max)s characters"), { n: n, max: max });
+      c.classList.toggle("is-over", n > max);
+    }
+  }
+
+  function focusKey(el) {
+    return el.id ? "#" + el.id : (el.getAttribute && el.getAttribute("data-focus")) || null;
+  }
+
+  function restore(root) {
+    var fields = root.querySelectorAll("[data-draft]");
+    for (var i = 0; i < fields.length; i++) {
+      var key = fields[i].getAttribute("data-draft");
+      if (Object.prototype.hasOwnProperty.call(drafts, key)) fields[i].value = drafts[key];
+    }
+    var details = root.querySelectorAll("details[data-keep]");
+    for (var j = 0; j < details.length; j++) {
+      var k = details[j].getAttribute("data-keep");
+      if (Object.prototype.hasOwnProperty.call(openState, k)) details[j].open = openState[k];
+    }
+    updateCounters(root);
+  }
+
+  function replaceBlock(el, html) {
+    var active = document.activeElement;
+    var key = null, start = null, end = null;
+    if (active && el.contains(active)) {
+      key = focusKey(active);
+      try { start = active.selectionStart; end = active.selectionEnd; } catch (e) { /* not text */ }
+    }
+    el.innerHTML = html;
+    el._html = html;
+    restore(el);
+    if (key) {
+      var again = key.charAt(0) === "#" ? document.getElementById(key.slice(1))
+        : el.querySelector('[data-focus="' + key.replace(/"/g, '\\"') + '"]');
+      if (again && !again.disabled) {
+        again.focus({ preventScroll: true });
+        if (start != null && again.setSelectionRange) {
+          try { again.setSelectionRange(start, end); } catch (e) { /* not text */ }
+        }
+      }
+    }
+  }
+
+  /* blocks: [[id, html], ...] in order. Unchanged blocks are not touched. */
+  function update(container, blocks) {
+    var existing = {};
+    var children = container.children;
+    for (var i = 0; i < children.length; i++) {
+      var b = children[i].getAttribute("data-block");
+      if (b) existing[b] = children[i];
+    }
+    var prev = null;
+    blocks.forEach(function (pair) {
+      var id = pair[0], html = pair[1];
+      var el = existing[id];
+      if (el) {
+        delete existing[id];
+        if (el._html !== html) replaceBlock(el, html);
+      } else {
+        el = document.createElement("div");
+        el.className = "block";
+        el.setAttribute("data-block", id);
+        el.innerHTML = html;
+        el._html = html;
+        restore(el);
+      }
+      var want = prev ? prev.nextSibling : container.firstChild;
+      if (want !== el) container.insertBefore(el, want);
+      prev = el;
+    });
+    Object.keys(existing).forEach(function (id) { existing[id].remove(); });
+  }
+
+  // --- the connection ------------------------------------------------------------------------
+
+  var PING_EVERY = 25000;
+  var STALE_AFTER = 60000;  // no frame at all (not even a pong) for this long: reconnect
+  var STABLE_AFTER = 10000;  // open this long: the next drop starts the backoff afresh
+  var MAX_DELAY = 15000;
+  var BASE_DELAY = 500;
+  var ANSWER_TIMEOUT = 15000;
+
+  function connect(opts) {
+    var client = { view: null, version: null, state: "connecting" };
+    var ws = null, attempt = 0, pingTimer = null, stableTimer = null, retryTimer = null;
+    var lastSeen = 0, syncing = false, nextRef = 1, pending = {}, stopped = false;
+    var badge = document.getElementById("conn");
+
+    function setState(state) {
+      client.state = state;
+      if (!badge) return;
+      var text = { online: t("Connected"), connecting: t("Connecting …"),
+                   reconnecting: t("Reconnecting …"), offline: t("Offline") }[state];
+      badge.setAttribute("data-state", state);
+      badge.querySelector(".conn-text").textContent = text;
+    }
+
+    function url() {
+      var proto = location.protocol === "https:" ? "wss:" : "ws:";
+      return proto + "//" + location.host + opts.path;
+    }
+
+    function render() {
+      try { opts.render(client.view, client); } catch (e) {
+        if (window.console) console.error(e);
+      }
+    }
+
+    function applyPatch(view, patch) {
+      for (var i = 0; i < patch.length; i++) {
+        var path = patch[i][0], value = patch[i][1];
+        if (path.length === 1) {
+          view[path[0]] = value;
+        } else if (value === null) {
+          if (view[path[0]]) delete view[path[0]][path[1]];
+        } else {
+          if (!view[path[0]] || typeof view[path[0]] !== "object") view[path[0]] = {};
+          view[path[0]][path[1]] = value;
+        }
+      }
+    }
+
+    function failAll(message) {
+      Object.keys(pending).forEach(function (ref) {
+        clearTimeout(pending[ref].timer);
+        pending[ref].reject(new Error(message));
+      });
+      pending = {};
+    }
+
+    function onMessage(ev) {
+      lastSeen = Date.now();
+      var msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (msg.type === "snapshot") {
+        client.view = msg.view;
+        client.version = msg.v;
+        syncing = false;
+        setState("online");
+        render();
+      } else if (msg.type === "event") {
+        if (client.version == null || syncing || msg.v <= client.version) return;
+        if (msg.v === client.version + 1) {
+          applyPatch(client.view, msg.patch || []);
+          client.version = msg.v;
+          render();
+        } else {
+          syncing = true;  // a gap: at-most-once delivery lost one; ask for the whole view
+          raw({ type: "sync" });
+        }
+      } else if (msg.type === "ok" || msg.type === "error") {
+        var p = msg.ref != null ? pending[msg.ref] : null;
+        if (p) {
+          delete pending[msg.ref];
+          clearTimeout(p.timer);
+          if (msg.type === "ok") p.resolve(msg); else p.reject(new Error(msg.reason));
+        } else if (msg.type === "error") {
+          toast(msg.reason);
+        }
+      }
+    }
+
+    function raw(data) {
+      if (ws && ws.readyState === 1) { ws.send(JSON.stringify(data)); return true; }
+      return false;
+    }
+
+    function clearTimers() {
+      clearInterval(pingTimer); clearTimeout(stableTimer); clearTimeout(retryTimer);
+      pingTimer = stableTimer = retryTimer = null;
+    }
+
+    function schedule() {
+      if (stopped) return;
+      clearTimeout(retryTimer);
+      // Full jitter: hundreds of phones must not all come back in the same second.
+      var delay = Math.random() * Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, attempt));
+      attempt += 1;
+      setState(navigator.onLine === false ? "offline" : "reconnecting");
+      retryTimer = setTimeout(open, delay);
+    }
+
+    function drop() {  // a connection that went quiet: leave it and start again
+      if (!ws) return;
+      var old = ws;
+      ws = null;
+      old.onopen = old.onmessage = old.onclose = old.onerror = null;
+      try { old.close(); } catch (e) { /* already gone */ }
+      clearTimers();
+      failAll(t("The connection was lost; try again."));
+      schedule();
+    }
+
+    function open() {
+      if (stopped) return;
+      clearTimers();
+      if (client.state !== "reconnecting" && client.state !== "offline") setState("connecting");
+      try { ws = new WebSocket(url()); } catch (e) { ws = null; schedule(); return; }
+      var mine = ws;
+      ws.onopen = function () {
+        lastSeen = Date.now();
+        stableTimer = setTimeout(function () { attempt = 0; }, STABLE_AFTER);
+        pingTimer = setInterval(function () {
+          if (Date.now() - lastSeen > STALE_AFTER) { drop(); return; }
+          raw({ type: "ping" });
+        }, PING_EVERY);
+      };
+      ws.onmessage = onMessage;
+      ws.onclose = function (ev) {
+        if (ws !== mine) return;
+        ws = null;
+        clearTimers();
+        failAll(t("The connection was lost; try again."));
+        if (ev.code === 4401) {  // no seat (anymore) in this session: join again
+          stopped = true;
+          location.href = "/?code=" + encodeURIComponent(opts.code || "");
+        } else if (ev.code === 4403) {  // not this session's host
+          stopped = true;
+          location.href = "/host/login/?next=" + encodeURIComponent(location.pathname);
+        } else if (ev.code === 4404) {
+          stopped = true;
+          setState("offline");
+        } else {
+          schedule();
+        }
+      };
+    }
+
+    window.addEventListener("offline", function () { if (!ws) setState("offline"); });
+    window.addEventListener("online", function () {
+      if (!ws && !stopped) { attempt = 0; clearTimeout(retryTimer); schedule(); }
+    });
+    document.addEventListener("visibilitychange", function () {
+      // A phone waking up: do not wait out a long backoff.
+      if (document.visibilityState === "visible" && !ws && !stopped) {
+        attempt = 0; clearTimeout(retryTimer); schedule();
+      }
+    });
+
+    /* send(msg): resolves with the "ok" frame, rejects with the reason (shown as a toast). */
+    client.send = function (msg) {
+      var ref = "r" + (nextRef++);
+      var data = {};
+      Object.keys(msg).forEach(function (k) { data[k] = msg[k]; });
+      data.ref = ref;
+      return new Promise(function (resolve, reject) {
+        if (!raw(data)) {
+          var err = new Error(t("Not connected; try again in a moment."));
+          toast(err.message);
+          reject(err);
+          return;
+        }
+        pending[ref] = {
+          resolve: resolve,
+          reject: function (err) { toast(err.message); reject(err); },
+          timer: setTimeout(function () {
+            if (pending[ref]) { pending[ref].reject(new Error(t("No answer from the server; try again."))); delete pending[ref]; }
+          }, ANSWER_TIMEOUT),
+        };
+      });
+    };
+    /* act(msg): like send, but never rejects: resolves true (done) or false (refused, shown). */
+    client.act = function (msg) {
+      return client.send(msg).then(function () { return true; }, function () { return false; });
+    };
+
+    timerSource = function () { return client.view && client.view.session && client.view.session.timer; };
+    setState("connecting");
+    open();
+    return client;
+  }
+
+  window.PM = {
+    connect: connect, update: update, esc: esc, paras: paras, toast: toast, t: t, fmt: fmt, nt: nt,
+    remaining: remaining, clock: clock, timerHTML: timerHTML, paintTimers: paintTimers,
+    drafts: drafts, updateCounters: updateCounters,
+  };
+})();

@@ -1,0 +1,358 @@
+"""Content tests for the school case (cases/skole.yaml) and the small second case.
+
+Plain tests: no Django, no database. They check what the format cannot: the
+counts the game design asks for, that every learning goal is served by a
+decision the committee takes and by a reflection question, and that a second
+case in another policy area loads with the same code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cases.schema import Case, Effects, Option, load_case_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHOOL = ROOT / "cases" / "skole.yaml"
+SECOND = ROOT / "tests" / "cases" / "sundhed.yaml"
+
+GOALS = ["LG1", "LG2", "LG3", "LG4", "LG5", "LG6"]
+METERS = [
+    ("problemforstaaelse", "Problemforståelse"),
+    ("iderigdom", "Idérigdom"),
+    ("ejerskab", "Ejerskab"),
+    ("foelgeskab", "Følgeskab"),
+    ("lederskab", "Politisk lederskab"),
+    ("oekonomi", "Økonomi"),
+]
+ROLES = {
+    "igangsaetter": "Hvem, hvad, hvorfor, hvordan og hvornår?",
+    "facilitator": "Hvordan fremmer vi samarbejdet?",
+    "katalysator": "Hvordan fremmer vi nytænkning og innovation?",
+}
+# round id -> (lead, {task id: task type}); other code and tests refer to these ids.
+ROUNDS = {
+    "lobby": (None, {}),
+    "kommissorium": (
+        "igangsaetter",
+        {"fokus": "choice", "pladser": "seats", "arbejdsform": "choice"},
+    ),
+    "problemforstaaelse": ("facilitator", {"udfordringer": "rank", "pres": "card"}),
+    "ideudvikling": ("katalysator", {"ideer": "ideas", "katalysatorvaerktoej": "catalyst"}),
+    "dilemmaer": ("facilitator", {"dilemmaer": "card"}),
+    "anbefaling": ("igangsaetter", {"anbefaling": "budget", "kobling": "choice"}),
+    "byraadsmoede": (None, {}),
+}
+OUTCOMES = ["vedtaget", "vedtaget_med_aendringer", "sendt_tilbage", "forkastet"]
+# Effects are meant to nudge, not decide: one click should not swing a meter far.
+MAX_METER_DELTA = 15
+MAX_STAKEHOLDER_DELTA = 20
+
+
+@pytest.fixture(scope="module")
+def case() -> Case:
+    return load_case_file(SCHOOL)[0]
+
+
+@pytest.fixture(scope="module")
+def second() -> Case:
+    return load_case_file(SECOND)[0]
+
+
+def all_options(case: Case) -> list[tuple[str, Option]]:
+    """Every option anywhere in the case, with a readable place."""
+    out = []
+    for name in ("framings", "catalysts", "couplings"):
+        out += [(f"{name}.{o.id}", o) for o in getattr(case, name)]
+    for deck in ("dilemmas", "events"):
+        for card in case.deck(deck):
+            out += [(f"{deck}.{card.id}.{o.id}", o) for o in card.options]
+    for round_ in case.rounds:
+        for task in round_.tasks:
+            out += [(f"{round_.id}.{task.id}.{o.id}", o) for o in task.options]
+    return out
+
+
+def all_effects(case: Case) -> list[tuple[str, Effects]]:
+    out = [(place, o.effects) for place, o in all_options(case)]
+    out += [(f"idea_cards.{c.id}", c.effects) for c in case.idea_cards]
+    for s in case.stakeholders:
+        out += [
+            (f"stakeholders.{s.id}.seated", s.seated),
+            (f"stakeholders.{s.id}.absent", s.absent.effects),
+        ]
+    out += [("politician_card", case.politician_card.effects)]
+    out += [("budget.free_idea_effects", case.budget.free_idea_effects)]
+    return out
+
+
+def decision_tags(case: Case) -> set[str]:
+    """LG tags on what the committee decides: tasks, their options and sources, cards, ideas."""
+    tags: set[str] = set()
+    for round_ in case.rounds:
+        for task in round_.tasks:
+            tags |= set(task.lg)
+            if task.type in ("choice", "rank", "catalyst"):
+                for option in case.task_options(task):
+                    tags |= set(option.lg)
+            if task.type == "card" and task.deck:
+                for card in case.deck(task.deck):
+                    tags |= set(card.lg)
+                    for option in card.options:
+                        tags |= set(option.lg)
+            if task.type in ("ideas", "budget"):
+                for idea in case.idea_cards:
+                    tags |= set(idea.lg)
+    return tags
+
+
+# The school case ----------------------------------------------------------------
+
+
+def test_school_case_validates():
+    case, raw = load_case_file(SCHOOL)
+    assert case.slug == "skole"
+    assert case.language == "da"
+    assert raw["slug"] == "skole"
+
+
+def test_learning_goals_are_lg1_to_lg6(case):
+    assert [g.id for g in case.learning_goals] == GOALS
+    assert all(g.title and g.text for g in case.learning_goals)
+
+
+def test_meters_are_the_six_in_order(case):
+    assert [(m.id, m.label) for m in case.meters] == METERS
+    for meter in case.meters:
+        assert 30 <= meter.start <= 60, meter.id
+
+
+def test_three_roles_with_their_questions_and_a_card_every_round(case):
+    assert {r.id: r.question for r in case.roles} == ROLES
+    round_ids = [r.id for r in case.rounds]
+    for role in case.roles:
+        assert role.description
+        assert set(role.cards) == set(round_ids), role.id
+        for round_id, card in role.cards.items():
+            assert card.task, (role.id, round_id)
+            assert 2 <= len(card.tips) <= 4, (role.id, round_id)
+
+
+def test_rounds_ids_titles_and_leads(case):
+    assert [r.id for r in case.rounds] == list(ROUNDS)
+    for round_ in case.rounds:
+        lead, tasks = ROUNDS[round_.id]
+        assert round_.lead == lead, round_.id
+        assert {t.id: t.type for t in round_.tasks} == tasks, round_.id
+        assert round_.intro, round_.id
+        assert 6 <= round_.minutes <= 15, round_.id
+    assert case.rounds[2].show_voices
+    assert case.rounds[-1].outcome and case.rounds[-1].reflection
+
+
+def test_task_settings(case):
+    tasks = {t.id: t for r in case.rounds for t in r.tasks}
+    assert (tasks["fokus"].source, tasks["fokus"].min, tasks["fokus"].max) == ("framings", 1, 1)
+    assert (tasks["pladser"].min, tasks["pladser"].max) == (3, 5)
+    assert (tasks["arbejdsform"].min, tasks["arbejdsform"].max) == (1, 2)
+    assert len(tasks["arbejdsform"].options) >= 4
+    assert 5 <= len(tasks["udfordringer"].options) <= 6 and tasks["udfordringer"].apply_top == 2
+    assert (tasks["pres"].deck, tasks["pres"].draw) == ("events", 1)
+    ideer = tasks["ideer"]
+    assert (ideer.max_ideas, ideer.dots, ideer.keep, ideer.public) == (3, 3, 5, True)
+    assert ideer.per_idea.meters
+    assert tasks["katalysatorvaerktoej"].actor == "katalysator"
+    assert tasks["katalysatorvaerktoej"].required is False
+    assert (tasks["dilemmaer"].deck, tasks["dilemmaer"].draw) == ("dilemmas", 2)
+    assert tasks["anbefaling"].from_task == "ideer"
+    assert (tasks["kobling"].source, tasks["kobling"].min, tasks["kobling"].max) == (
+        "couplings",
+        1,
+        1,
+    )
+
+
+def test_counts(case):
+    assert len(case.personas) >= 6
+    assert len(case.stakeholders) >= 12
+    assert len(case.framings) >= 5
+    assert len(case.idea_cards) >= 15
+    assert len(case.catalysts) >= 4
+    assert len(case.dilemmas) >= 8
+    assert len(case.couplings) >= 4
+    assert len(case.reflection) >= 6
+
+
+def test_personas_have_secret_interests_on_real_stakeholders(case):
+    stakeholders = {s.id for s in case.stakeholders}
+    for persona in case.personas:
+        assert persona.stakeholder in stakeholders
+        assert persona.interests and persona.tips, persona.id
+    # Each persona stands for a different stakeholder.
+    assert len({p.stakeholder for p in case.personas}) == len(case.personas)
+
+
+def test_stakeholders_have_a_voice_a_seat_and_an_absence(case):
+    for s in case.stakeholders:
+        assert s.voice and s.interests and s.absent.text, s.id
+        assert s.seated.meters or s.seated.stakeholders, s.id
+        assert s.absent.effects.meters or s.absent.effects.stakeholders, s.id
+
+
+def test_dilemmas_have_two_or_three_options_and_some_always_draw(case):
+    for card in case.dilemmas:
+        assert 2 <= len(card.options) <= 3, card.id
+    unconditional = [c for c in case.dilemmas if not c.when]
+    assert len(unconditional) >= 3
+    # The round draws two: there is always something to draw, whatever the state.
+    draw = next(t.draw for r in case.rounds for t in r.tasks if t.deck == "dilemmas")
+    assert len(unconditional) >= draw
+    # Most cards depend on the state.
+    assert len(case.dilemmas) - len(unconditional) > len(unconditional)
+
+
+def test_events_come_from_the_four_directions(case):
+    assert len(case.events) == 4
+    assert {e.source for e in case.events} == {"below", "above", "inside", "outside"}
+    for event in case.events:
+        assert 2 <= len(event.options) <= 3, event.id
+
+
+def test_outcomes_in_order_and_the_last_is_the_default(case):
+    assert [o.id for o in case.outcomes] == OUTCOMES
+    assert case.outcomes[-1].when == []
+    for outcome in case.outcomes[:-1]:
+        assert outcome.when, outcome.id
+    for outcome in case.outcomes:
+        assert outcome.title and outcome.headline and outcome.text
+
+
+def test_good_play_is_adopted_and_poor_play_is_not(case):
+    def first_match(meters: dict[str, int]) -> str:
+        for outcome in case.outcomes:
+            if all(
+                (c.min is None or meters[c.meter] >= c.min)
+                and (c.max is None or meters[c.meter] <= c.max)
+                for c in outcome.when
+            ):
+                return outcome.id
+        raise AssertionError("no outcome matched")
+
+    good = dict(
+        problemforstaaelse=60, iderigdom=60, ejerskab=70, foelgeskab=65, lederskab=60, oekonomi=45
+    )
+    middling = dict(good, ejerskab=48, foelgeskab=45)
+    weak = dict(good, ejerskab=32, foelgeskab=30)
+    poor = dict(good, ejerskab=15, foelgeskab=12)
+    assert first_match(good) == "vedtaget"
+    assert first_match(dict(good, oekonomi=30)) != "vedtaget"
+    assert first_match(middling) == "vedtaget_med_aendringer"
+    assert first_match(weak) == "sendt_tilbage"
+    assert first_match(poor) == "forkastet"
+
+
+def test_every_option_has_effects_and_a_consequence(case):
+    for place, option in all_options(case):
+        assert option.effects.meters or option.effects.stakeholders, place
+        assert option.consequence, place
+        assert option.lg, place
+    for idea in case.idea_cards:
+        assert idea.effects.meters or idea.effects.stakeholders, idea.id
+        assert idea.consequence, idea.id
+
+
+def test_effects_stay_moderate(case):
+    for place, effects in all_effects(case):
+        for meter, delta in effects.meters.items():
+            assert abs(delta) <= MAX_METER_DELTA, (place, meter, delta)
+        for sid, d in effects.stakeholders.items():
+            assert abs(d.stance) <= MAX_STAKEHOLDER_DELTA, (place, sid)
+            assert abs(d.engagement) <= MAX_STAKEHOLDER_DELTA, (place, sid)
+
+
+def test_idea_cards_unlocked_by_real_stakeholders(case):
+    stakeholders = {s.id for s in case.stakeholders}
+    always = [c.id for c in case.idea_cards if not c.unlocked_by]
+    assert 2 <= len(always) <= 4, always
+    for idea in case.idea_cards:
+        assert set(idea.unlocked_by) <= stakeholders, idea.id
+    assert all(0 <= c.cost <= case.budget.total for c in case.idea_cards)
+
+
+def test_catalysts_unlock_real_idea_cards(case):
+    ideas = {c.id for c in case.idea_cards}
+    unlocking = [c for c in case.catalysts if c.unlocks]
+    assert len(unlocking) >= 2
+    for catalyst in unlocking:
+        assert set(catalyst.unlocks) <= ideas, catalyst.id
+
+
+def test_couplings_make_a_difference(case):
+    ejerskab = [c.effects.meters.get("ejerskab", 0) for c in case.couplings]
+    assert max(ejerskab) - min(ejerskab) >= 10
+    assert any(c.id == "aflever_rapporten" for c in case.couplings)
+
+
+def test_politician_card_costs_ownership(case):
+    effects = case.politician_card.effects.meters
+    assert effects.get("ejerskab", 0) <= -5
+    assert effects.get("foelgeskab", 0) < 0
+    assert case.politician_card.text
+
+
+def test_budget(case):
+    assert case.budget.total > 0 and case.budget.unit == "mio. kr."
+    assert 0 < case.budget.free_idea_cost <= case.budget.total
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_every_goal_is_served_by_a_decision(case, goal):
+    assert goal in decision_tags(case)
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_every_goal_has_a_reflection_question(case, goal):
+    assert any(goal in q.lg for q in case.reflection)
+
+
+def test_texts_are_danish_and_ids_ascii(case):
+    assert "Egeskov" in case.brief and "§ 17, stk. 4" in case.mandate
+    for place, option in all_options(case):
+        assert option.id.isascii(), place
+    for card in case.dilemmas + case.events:
+        assert card.id.isascii(), card.id
+
+
+# The second case ----------------------------------------------------------------
+
+
+def test_second_case_validates(second):
+    assert second.slug != "skole"
+    assert len(second.rounds) == 3
+    assert second.rounds[0].lead is None and second.rounds[0].tasks == []
+    assert {t.type for t in second.rounds[1].tasks} == {"choice", "seats"}
+    assert {(t.type, t.deck or t.source) for t in second.rounds[2].tasks} == {
+        ("card", "dilemmas"),
+        ("choice", "couplings"),
+    }
+    assert len(second.stakeholders) >= 4
+    assert len(second.dilemmas) >= 2 and len(second.couplings) >= 2
+    assert len(second.outcomes) >= 2 and second.outcomes[-1].when == []
+    assert len(second.reflection) >= 2
+
+
+def test_second_case_shares_no_round_with_the_school_case(case, second):
+    assert not {r.id for r in case.rounds} & {r.id for r in second.rounds}
+
+
+def test_second_case_has_its_own_meters_and_tips(case, second):
+    school_meters = set(case.meter_ids())
+    assert 3 <= len(second.meters) <= 4
+    assert not set(second.meter_ids()) & school_meters
+    school_tips = {tip for r in case.roles for c in r.cards.values() for tip in c.tips}
+    second_tips = {tip for r in second.roles for c in r.cards.values() for tip in c.tips}
+    assert second_tips and not second_tips & school_tips
+    for role in second.roles:
+        assert set(role.cards) == {r.id for r in second.rounds}, role.id
