@@ -61,6 +61,10 @@ def _yaml_response(version: CaseVersion) -> HttpResponse:
     return response
 
 
+def _yaml_html(version: CaseVersion) -> str:
+    return format_html('<pre style="white-space: pre-wrap">{}</pre>', dump_version(version))
+
+
 # ---------------------------------------------------------------------------------------------
 # Forms
 
@@ -298,6 +302,8 @@ class CaseAdmin(admin.ModelAdmin):
         return type("CaseForm", (CaseForm,), attrs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> list:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(None, {"fields": ["latest_content"]})]  # view only: the content as YAML
         state = self._state(request, obj)
         if state["latest"] is None or state["section"] == FILE_SECTION:
             fields = [UPLOAD_FIELD] + ([BASE_FIELD] if state["latest"] is not None else [])
@@ -321,6 +327,12 @@ class CaseAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         state = self._state(request, obj)
         if obj is not None and state["latest"] is not None:
+            context["case_yaml_url"] = reverse("admin:cases_case_yaml", args=[obj.pk])
+        if (
+            obj is not None
+            and state["latest"] is not None
+            and self.has_change_permission(request, obj)
+        ):
             here = reverse("admin:cases_case_change", args=[obj.pk])
             links = [
                 (s, editor.heading(s), f"{here}?{urlencode({'section': s})}")
@@ -333,7 +345,6 @@ class CaseAdmin(admin.ModelAdmin):
                 case_version=state["latest"],
                 case_sections=links,
                 case_section=state["section"],
-                case_yaml_url=reverse("admin:cases_case_yaml", args=[obj.pk]),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -357,6 +368,11 @@ class CaseAdmin(admin.ModelAdmin):
             sep = "&" if "?" in location else "?"
             response["Location"] = f"{location}{sep}{urlencode({'section': section})}"
         return response
+
+    @admin.display(description=_("content (YAML)"))
+    def latest_content(self, obj: Case) -> str:
+        latest = obj.latest()
+        return _yaml_html(latest) if latest is not None else "–"
 
     # -- download ---------------------------------------------------------------------------
 
@@ -415,7 +431,7 @@ class CaseVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("content (YAML)"))
     def content(self, obj: CaseVersion) -> str:
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', dump_version(obj))
+        return _yaml_html(obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

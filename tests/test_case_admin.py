@@ -318,3 +318,27 @@ def test_a_staff_user_without_case_permissions_is_refused(client, db, mini):
 
     assert client.get(change_url(mini)).status_code == 403
     assert client.get(reverse("admin:cases_case_yaml", args=[mini.pk])).status_code == 403
+
+
+def test_a_user_who_may_only_view_sees_the_content_as_yaml(client, db, mini):
+    user = get_user_model().objects.create_user("ib", password="ib-pw", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_case"))
+    client.force_login(user)
+
+    response = client.get(change_url(mini))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "slug: mini" in page and "brief: b" in page
+    assert '<textarea name="brief"' not in page
+    assert client.get(reverse("admin:cases_case_yaml", args=[mini.pk])).status_code == 200
+
+
+def test_the_versions_list_counts_the_sessions_using_each(client_lea, session):
+    case = session.case_version.case
+
+    response = client_lea.get(change_url(case))
+
+    (inline,) = response.context["inline_admin_formsets"]
+    (row,) = inline.formset.queryset
+    assert (row.number, row.n_sessions) == (1, 1)
