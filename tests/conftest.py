@@ -2,9 +2,9 @@
 
 - ``alice``: the host of ``session`` (a session of the mini case).
 - ``mallory``: another host, with her own session; she must see nothing of alice's.
-- players ``bo``, ``cai``, ``dan``, ``eva`` (committee 1) and ``finn``, ``gry``,
-  ``hal``, ``ida`` (committee 2) once ``formed_session`` has formed committees.
-- ``outsider``: a websocket client with no seat and no login; always refused.
+- ``seats``: players Bo, Cai, Dan, Eva, Finn, Gry, Hal, Ida, joined in that
+  order; ``formed_session`` deals them round-robin into two committees of four.
+- the outsider: a websocket client with no seat and no login (tests/support.py).
 """
 
 from __future__ import annotations
@@ -14,21 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-try:
-    from cases.loader import load_case
-except ImportError:  # TEMP until the loader lands
-    import yaml
-
-    from cases.models import Case, CaseVersion, content_hash
-
-    def load_case(path):
-        data = yaml.safe_load(open(path, encoding="utf-8"))
-        c, _ = Case.objects.get_or_create(slug=data["slug"], defaults={"title": data["title"]})
-        return CaseVersion.objects.create(
-            case=c, number=1, digest=content_hash(data), data=data
-        ), True
-
-
+from cases.loader import load_case
 from game import actions
 
 CASES = Path(__file__).parent / "cases"
