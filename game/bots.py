@@ -563,9 +563,7 @@ class Bot:
 
 
 def bot_names(players: int) -> list[str]:
-    return [
-        f"Bot {FIRST_NAMES[i % len(FIRST_NAMES)]} {i + 1}" for i in range(players)
-    ]
+    return [f"Bot {FIRST_NAMES[i % len(FIRST_NAMES)]} {i + 1}" for i in range(players)]
 
 
 async def run_bots(
@@ -583,13 +581,22 @@ async def run_bots(
         Bot(url, code, name, seed=seed * 1000 + i, pace=pace, grace=grace)
         for i, name in enumerate(bot_names(players))
     ]
-    tasks = [asyncio.create_task(bot.run()) for bot in bots]
     total = BotStats()
+    if not bots:
+        return total
+    tasks = [asyncio.create_task(bot.run()) for bot in bots]
     try:
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        await asyncio.wait_for(asyncio.wait(tasks), timeout)
     except TimeoutError:
         total.timed_out = True
-    for bot in bots:
+    finally:
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    for bot, result in zip(bots, results, strict=True):
+        if isinstance(result, Exception):  # a bug in one bot must not stop the others
+            log.error("bot %s failed", bot.name, exc_info=result)
+            bot.stats.errors += 1
         total += bot.stats
     return total
 

@@ -96,7 +96,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.session_id is None:
             return
         if not self._take_token():
-            return await self._error("slow_down", _("Too many messages; wait a moment."))
+            ref = protocol.peek_ref(text_data)
+            return await self._error("slow_down", _("Too many messages; wait a moment."), ref)
         try:
             msg = protocol.parse(self.viewer, text_data)
         except protocol.BadMessage as exc:
@@ -133,11 +134,9 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def game_patch(self, event: dict) -> None:
         """A change in the session: forward this viewer's patches, and only those."""
-        bundle = event["bundle"]
-        patch = (
-            bundle["players"].get(self.pid, []) if self.viewer == "player" else bundle[self.viewer]
-        )
-        await self._send({"type": "event", "v": event["v"], "patch": patch})
+        frames = event["frames"]
+        patch = frames["players"].get(self.pid, "[]") if self.viewer == "player" else frames[self.viewer]
+        await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
 
     async def _send(self, data: dict) -> None:
         await self.send(text_data=protocol.dumps(data))

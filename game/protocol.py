@@ -147,6 +147,18 @@ class BadMessage(Exception):
         self.code, self.reason, self.ref, self.params = code, reason, ref, params
 
 
+def peek_ref(text: str | None) -> Any:
+    """The ``ref`` of a frame that is refused before it is parsed (e.g. rate limited)."""
+    if text is None or len(text) > MAX_FRAME:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    ref = data.get("ref") if isinstance(data, dict) else None
+    return ref if isinstance(ref, (str, int)) else None
+
+
 def parse(role: str, text: str | None) -> Msg:
     """One frame to one message of the closed set for this kind of viewer."""
     if text is None:
@@ -155,7 +167,7 @@ def parse(role: str, text: str | None) -> Msg:
         raise BadMessage("too_large", _("The message is too large."))
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting ("[[[[…") fits in a frame
         raise BadMessage("bad_json", _("The message is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise BadMessage("bad_json", _("The message must be a JSON object."))

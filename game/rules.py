@@ -372,6 +372,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
                 _open_decision(c, task.id, task.id, index, None)
             if task.type == "ideas":
                 _add_card_ideas(case, state, c)
+        events.append({"kind": "roles", "committee": cid, "round": index, "roles": dict(c["roles"])})
         if round_.outcome and c["outcome"] is None:
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
@@ -815,7 +816,7 @@ def _do_lock(
     against = (
         task.type not in ("ideas", "catalyst")
         and majority is not None
-        and _normal(value) != _normal(majority)
+        and _normal(value, task) != _normal(majority, task)
     )
     d.update(locked=value, by=by, politician_card=against)
     texts: list[str] = []
@@ -873,8 +874,9 @@ def _do_lock(
     ]
 
 
-def _normal(value: Any) -> Any:
-    return sorted(value) if isinstance(value, list) else value
+def _normal(value: Any, task: Task) -> Any:
+    """A value as compared with the majority: a choice is a set, a ranking keeps its order."""
+    return sorted(value) if isinstance(value, list) and task.type != "rank" else value
 
 
 def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:

@@ -1,6 +1,6 @@
 """Game URLs: the screens (game.views) and the reports (game.reports)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("host/<str:code>/projector/", views.projector, name="projector"),
     path("host/<str:code>/again/", views.play_again, name="play-again"),
     path("host/<str:code>/bots/", views.start_bots, name="bots"),
+    # The debrief and the downloads (game.reports): debrief, export-zip, -xlsx, -json.
+    path("", include("game.reports_urls")),
 ]

@@ -84,7 +84,7 @@ def refusal_text(exc: rules.Refused) -> str:
 @csrf_exempt  # for bots and scripts: no cookie is read, so there is nothing to forge
 @require_POST
 def api_join(request: HttpRequest) -> JsonResponse:
-    """POST {"code", "name"} -> 201 {"code", "player", "token", "cookie"}."""
+    """POST {"code", "name"} -> 201 {"code", "token", "cookie"}; for bots and scripts."""
     try:
         data = json.loads(request.body or b"{}")
         code, name = str(data["code"]), data["name"]

@@ -303,7 +303,7 @@ def diff(old: View, new: View) -> list[Patch]:
     out: list[Patch] = []
     for key, value in new.items():
         before = old.get(key)
-        if before == value:
+        if key in old and before == value:  # a part new to the viewer is sent even when None
             continue
         if key in SPLIT and isinstance(before, dict) and isinstance(value, dict):
             out += [[[key, sub], v] for sub, v in value.items() if before.get(sub) != v]

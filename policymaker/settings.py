@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, per whitenoise docs
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",  # needs the session, before CommonMiddleware
+    # Cookie (the language switch) or Danish; not the browser: see policymaker/middleware.py.
+    "policymaker.middleware.CookieLocaleMiddleware",  # needs the session, before CommonMiddleware
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

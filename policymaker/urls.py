@@ -2,7 +2,7 @@
 
 No i18n_patterns: the addresses players type and scan (the join page, /host/)
 stay the same in every language; the language comes from the cookie that
-set_language writes, or the browser, through LocaleMiddleware.
+set_language writes, else Danish (policymaker.middleware).
 """
 
 from django.contrib import admin

@@ -77,7 +77,7 @@ def lea(db):
 @pytest.fixture
 def client_lea(client, lea):
     client.force_login(lea)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # labels in English, whatever the default
+    client.cookies["django_language"] = "en"  # labels in English, whatever the default
     return client
 
 

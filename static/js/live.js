@@ -13,13 +13,15 @@
 (function () {
   "use strict";
 
-  var t = function (s) { return window.gettext ? window.gettext(s) : s; };
+  // The catalog (/jsi18n/) defines window.gettext and friends; without it, English.
+  var catalog = window.gettext ? { gettext: window.gettext, ngettext: window.ngettext } : null;
+  var gettext = function (s) { return catalog ? catalog.gettext(s) : s; };
   var fmt = function (s, obj) {
     return window.interpolate ? window.interpolate(s, obj, true)
       : s.replace(/%\((\w+)\)s/g, function (_m, k) { return obj[k]; });
   };
-  var nt = function (one, many, n) {
-    return window.ngettext ? window.ngettext(one, many, n) : (n === 1 ? one : many);
+  var ngettext = function (one, many, n) {
+    return catalog ? catalog.ngettext(one, many, n) : (n === 1 ? one : many);
   };
 
   function esc(value) {
@@ -50,7 +52,7 @@
     }
     box.className = "toast toast-" + (kind || "error") + " is-shown";
     box.innerHTML = '<span class="toast-text"></span>' +
-      '<button type="button" class="toast-close" aria-label="' + esc(t("Close")) + '">×</button>';
+      '<button type="button" class="toast-close" aria-label="' + esc(gettext("Close")) + '">×</button>';
     box.querySelector(".toast-text").textContent = message;
     box.querySelector(".toast-close").onclick = function () { box.className = "toast"; };
     clearTimeout(toastTimer);
@@ -59,7 +61,8 @@
 
   // --- time: the server's clock, corrected for this device's -------------------------------
 
-  var serverTime = parseFloat(document.body.getAttribute("data-server-time") || "");
+  var serverMeta = document.querySelector('meta[name="server-time"]');
+  var serverTime = parseFloat(serverMeta ? serverMeta.getAttribute("content") : "");
   // Seconds to add to this device's clock to get the server's (phones are often off).
   var skew = isNaN(serverTime) ? 0 : serverTime - Date.now() / 1000;
 
@@ -86,7 +89,7 @@
       var el = nodes[i];
       var text = clock(left);
       var state = timer.ends_at != null ? (left > 0 ? "running" : "up") : (left > 0 ? "paused" : "up");
-      var label = state === "running" ? t("Time left") : state === "paused" ? t("Paused") : t("Time is up");
+      var label = state === "running" ? gettext("Time left") : state === "paused" ? gettext("Paused") : gettext("Time is up");
       var valueEl = el.querySelector(".timer-value");
       var labelEl = el.querySelector(".timer-label");
       if (valueEl && valueEl.textContent !== text) valueEl.textContent = text;
@@ -129,7 +132,7 @@
       if (!field) continue;
       var max = parseInt(c.getAttribute("data-max"), 10);
       var n = field.value.length;
-      c.textContent = fmt(t("%(n)s of %(max)s characters"), { n: n, max: max });
+      c.textContent = fmt(gettext("%(n)s of %(max)s characters"), { n: n, max: max });
       c.classList.toggle("is-over", n > max);
     }
   }
@@ -177,10 +180,10 @@
   /* blocks: [[id, html], ...] in order. Unchanged blocks are not touched. */
   function update(container, blocks) {
     var existing = {};
-    var children = container.children;
+    var children = Array.prototype.slice.call(container.children);
     for (var i = 0; i < children.length; i++) {
       var b = children[i].getAttribute("data-block");
-      if (b) existing[b] = children[i];
+      if (b) existing[b] = children[i]; else children[i].remove();  // e.g. "Loading …"
     }
     var prev = null;
     blocks.forEach(function (pair) {
@@ -222,8 +225,8 @@
     function setState(state) {
       client.state = state;
       if (!badge) return;
-      var text = { online: t("Connected"), connecting: t("Connecting …"),
-                   reconnecting: t("Reconnecting …"), offline: t("Offline") }[state];
+      var text = { online: gettext("Connected"), connecting: gettext("Connecting …"),
+                   reconnecting: gettext("Reconnecting …"), offline: gettext("Offline") }[state];
       badge.setAttribute("data-state", state);
       badge.querySelector(".conn-text").textContent = text;
     }
@@ -320,7 +323,7 @@
       old.onopen = old.onmessage = old.onclose = old.onerror = null;
       try { old.close(); } catch (e) { /* already gone */ }
       clearTimers();
-      failAll(t("The connection was lost; try again."));
+      failAll(gettext("The connection was lost; try again."));
       schedule();
     }
 
@@ -343,7 +346,7 @@
         if (ws !== mine) return;
         ws = null;
         clearTimers();
-        failAll(t("The connection was lost; try again."));
+        failAll(gettext("The connection was lost; try again."));
         if (ev.code === 4401) {  // no seat (anymore) in this session: join again
           stopped = true;
           location.href = "/?code=" + encodeURIComponent(opts.code || "");
@@ -378,7 +381,7 @@
       data.ref = ref;
       return new Promise(function (resolve, reject) {
         if (!raw(data)) {
-          var err = new Error(t("Not connected; try again in a moment."));
+          var err = new Error(gettext("Not connected; try again in a moment."));
           toast(err.message);
           reject(err);
           return;
@@ -387,7 +390,7 @@
           resolve: resolve,
           reject: function (err) { toast(err.message); reject(err); },
           timer: setTimeout(function () {
-            if (pending[ref]) { pending[ref].reject(new Error(t("No answer from the server; try again."))); delete pending[ref]; }
+            if (pending[ref]) { pending[ref].reject(new Error(gettext("No answer from the server; try again."))); delete pending[ref]; }
           }, ANSWER_TIMEOUT),
         };
       });
@@ -404,7 +407,7 @@
   }
 
   window.PM = {
-    connect: connect, update: update, esc: esc, paras: paras, toast: toast, t: t, fmt: fmt, nt: nt,
+    connect: connect, update: update, esc: esc, paras: paras, toast: toast, gettext: gettext, fmt: fmt, ngettext: ngettext,
     remaining: remaining, clock: clock, timerHTML: timerHTML, paintTimers: paintTimers,
     drafts: drafts, updateCounters: updateCounters,
   };

@@ -1,0 +1,279 @@
+/* POLICY-MAKER: the host's dashboard (/host/<code>/), live from /ws/host/<code>/.
+ *
+ * render(view) draws the host view (game/visibility.py host_view): the lobby
+ * (code, QR, forming committees), the round controls, one card per committee
+ * and one row per player. Every button sends one host message (game/protocol.py).
+ */
+(function () {
+  "use strict";
+  var PM = window.PM, esc = PM.esc, gettext = PM.gettext, fmt = PM.fmt, ngettext = PM.ngettext;
+  var root = document.getElementById("dash");
+  var code = root.getAttribute("data-code");
+  var view = null, client = null;
+
+  var SOURCES = {
+    below: gettext("from below"), above: gettext("from above"), inside: gettext("from inside"), outside: gettext("from outside"),
+  };
+
+  function attr(s) { return esc(s); }
+  function committeeIds() {
+    return Object.keys(view.committees || {}).sort(function (a, b) { return (+a) - (+b); });
+  }
+  function playerIds() {
+    return Object.keys(view.players || {}).sort(function (a, b) { return (+a) - (+b); });
+  }
+  function activeCount() {
+    return playerIds().filter(function (p) { return !view.players[p].removed; }).length;
+  }
+  function statusText(s) {
+    return s === "lobby" ? gettext("Lobby") : s === "running" ? gettext("Running") : gettext("Ended");
+  }
+  function roleText(m) { return m.role_name === "member" ? gettext("member") : (m.role_name || ""); }
+
+  // --- summary ---------------------------------------------------------------------------------
+
+  function summaryHTML() {
+    var s = view.session, info = s.round_info;
+    var round = s.status === "lobby" ? gettext("Not started") :
+      fmt(gettext("Round %(n)s of %(total)s: %(title)s"), { n: s.round + 1, total: s.rounds.length, title: info.title });
+    return '<h1 class="dash-title">' + esc(s.title) + ' <span class="status status-' + esc(s.status) + '" data-testid="session-status">' + esc(statusText(s.status)) + "</span></h1>" +
+      '<p class="dash-round" data-testid="dash-round">' + esc(round) +
+      (s.status === "running" && info.lead_name ? " · " + esc(gettext("lead:")) + " " + esc(info.lead_name) : "") + "</p>" +
+      '<p class="dash-facts">' + esc(fmt(ngettext("%(n)s player", "%(n)s players", activeCount()), { n: activeCount() })) + " · " +
+      esc(fmt(ngettext("%(n)s committee", "%(n)s committees", committeeIds().length), { n: committeeIds().length })) + "</p>";
+  }
+
+  // --- lobby -------------------------------------------------------------------------------------
+
+  function lobbyBlocks() {
+    var s = view.session;
+    if (s.status !== "lobby") return [];
+    var names = playerIds().filter(function (p) { return !view.players[p].removed; })
+      .map(function (p) { return view.players[p].name; });
+    var qr = '<div class="join-box"><div class="join-code-wrap"><p class="join-label">' + esc(gettext("Join at")) + '</p><p class="join-url" data-testid="join-url">' +
+      esc(root.getAttribute("data-join-url")) + '</p><p class="join-label">' + esc(gettext("with the code")) + '</p><p class="join-code" data-testid="join-code">' + esc(code) + "</p></div>" +
+      '<img class="qr" src="' + attr(root.getAttribute("data-qr")) + '" alt="' + attr(fmt(gettext("QR code for joining session %(code)s"), { code: code })) + '" width="220" height="220" data-testid="qr"></div>';
+    var arriving = '<div class="arrivals"><h3>' + esc(fmt(ngettext("%(n)s has joined", "%(n)s have joined", names.length), { n: names.length })) + "</h3>" +
+      '<ul class="name-cloud" data-testid="lobby-names" aria-live="polite">' + names.map(function (n) { return "<li>" + esc(n) + "</li>"; }).join("") + "</ul></div>";
+    var size = s.options.size;
+    var formed = committeeIds().length > 0;
+    var form = '<div class="lobby-actions panel"><h3>' + esc(gettext("Committees")) + "</h3>" +
+      '<p class="form-inline"><label for="form-size">' + esc(gettext("Committee size")) + '</label> <input type="number" id="form-size" class="input input-short" min="3" max="8" value="' + size + '" data-testid="form-size"> ' +
+      '<button type="button" class="button" data-act="form" data-testid="form-committees"' + (names.length ? "" : " disabled") + ">" + esc(formed ? gettext("Form the committees again") : gettext("Form committees")) + "</button></p>" +
+      '<p class="hint">' + esc(gettext("Forms balanced committees of about this size from everyone in the lobby. You can move players by hand below.")) + "</p>" +
+      '<p><button type="button" class="button button-primary button-big" data-act="start" data-testid="start-game"' + (formed ? "" : " disabled") + ">▶ " + esc(gettext("Start the game")) + "</button></p>" +
+      (formed ? "" : '<p class="hint">' + esc(gettext("Form the committees first.")) + "</p>") + "</div>";
+    return [["join", '<section class="panel lobby-box">' + qr + arriving + "</section>"], ["actions", form]];
+  }
+
+  // --- controls ---------------------------------------------------------------------------------
+
+  function controlsBlocks() {
+    var s = view.session;
+    if (s.status !== "running") return [];
+    var timer = s.timer, running = timer.ends_at != null;
+    var last = s.round >= s.rounds.length - 1;
+    var nextTitle = last ? "" : s.rounds[s.round + 1].title;
+    var timerBox = '<div class="panel control-group"><h3>' + esc(gettext("Timer")) + "</h3>" + PM.timerHTML("timer-big") +
+      '<p class="button-row">' +
+      (running ? '<button type="button" class="button" data-act="timer" data-op="pause" data-testid="timer-pause">❚❚ ' + esc(gettext("Pause")) + "</button>"
+        : '<button type="button" class="button button-primary" data-act="timer" data-op="start" data-testid="timer-start"' + (PM.remaining(timer) > 0 ? "" : " disabled") + ">▶ " + esc(gettext("Start the timer")) + "</button>") +
+      ' <button type="button" class="button" data-act="timer" data-op="add" data-testid="timer-add">+1 ' + esc(gettext("minute")) + "</button></p></div>";
+    var roundBox = '<div class="panel control-group"><h3>' + esc(gettext("Round")) + "</h3>" +
+      '<p class="button-row"><button type="button" class="button" data-act="lock_all" data-testid="lock-all">' + esc(gettext("Lock all open decisions")) + "</button></p>" +
+      '<p class="hint">' + esc(gettext("Locks every open decision of this round at the committee's plurality.")) + "</p>" +
+      '<p class="button-row"><button type="button" class="button" data-act="back" data-testid="round-back"' + (s.round === 0 ? " disabled" : "") + ">◀ " + esc(gettext("Step back")) + "</button> " +
+      '<button type="button" class="button button-primary" data-act="advance" data-testid="round-advance"' + (last ? " disabled" : "") + ">" +
+      esc(last ? gettext("This is the last round") : fmt(gettext("Next round: %(title)s"), { title: nextTitle })) + " ▶</button></p></div>";
+    var cards = view.case.cards || [];
+    var decks = {};
+    cards.forEach(function (c) { (decks[c.deck] = decks[c.deck] || []).push(c); });
+    var deckNames = { events: gettext("Pressure events"), dilemmas: gettext("Dilemmas") };
+    var options = Object.keys(decks).map(function (deck) {
+      return '<optgroup label="' + attr(deckNames[deck] || deck) + '">' + decks[deck].map(function (c) {
+        return '<option value="' + attr(c.id) + '">' + esc(c.title + (c.source ? " (" + (SOURCES[c.source] || c.source) + ")" : "")) + "</option>";
+      }).join("") + "</optgroup>";
+    }).join("");
+    var targets = '<option value="">' + esc(gettext("All committees")) + "</option>" + committeeIds().map(function (cid) {
+      return '<option value="' + attr(cid) + '">' + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
+    }).join("");
+    var canInject = !!s.round_info.lead;
+    var injectBox = '<div class="panel control-group"><h3>' + esc(gettext("Inject an event card")) + "</h3>" +
+      '<p class="field"><label for="inject-card">' + esc(gettext("Card")) + '</label><select id="inject-card" class="input" data-testid="inject-card">' + options + "</select></p>" +
+      '<p class="field"><label for="inject-target">' + esc(gettext("To")) + '</label><select id="inject-target" class="input" data-testid="inject-target">' + targets + "</select></p>" +
+      '<p class="button-row"><button type="button" class="button" data-act="inject" data-testid="inject"' + (canInject && cards.length ? "" : " disabled") + ">" + esc(gettext("Send the card in")) + "</button></p>" +
+      (canInject ? "" : '<p class="hint">' + esc(gettext("Cards can be injected in rounds where a committee decides.")) + "</p>") + "</div>";
+    var messageBox = '<div class="panel control-group"><h3>' + esc(gettext("Message to everyone")) + "</h3>" +
+      (s.message ? '<p class="current-message">' + esc(gettext("Showing now:")) + " <q>" + esc(s.message) + "</q></p>" : "") +
+      '<label for="host-message" class="sr-only">' + esc(gettext("Message")) + '</label><textarea id="host-message" class="textarea" rows="2" maxlength="500" data-draft="host-message" data-testid="message-text"></textarea>' +
+      '<p class="counter" data-count-for="host-message" data-max="500"></p>' +
+      '<p class="button-row"><button type="button" class="button button-primary" data-act="message" data-testid="send-message">' + esc(gettext("Send to everyone")) + "</button>" +
+      (s.message ? ' <button type="button" class="button" data-act="clear-message" data-testid="clear-message">' + esc(gettext("Clear the message")) + "</button>" : "") + "</p></div>";
+    return [["timer", timerBox], ["round", roundBox], ["inject", injectBox], ["message", messageBox]];
+  }
+
+  // --- committees -------------------------------------------------------------------------------
+
+  function metersHTML(meters) {
+    if (!meters) return "";
+    return '<ul class="meter-list meter-list-small">' + meters.map(function (m) {
+      return '<li class="meter"><span class="meter-label">' + esc(m.label) + '</span><span class="meter-value">' + m.value +
+        '</span><span class="bar" aria-hidden="true"><span style="width:' + m.value + '%"></span></span></li>';
+    }).join("") + "</ul>";
+  }
+
+  function labelOf(c, d, id) {
+    if (d.type === "ideas") {
+      var idea = (c.ideas || []).filter(function (i) { return i.id === id; })[0];
+      return idea ? idea.text : id;
+    }
+    var o = (d.options || []).filter(function (x) { return x.id === id; })[0];
+    return o ? o.label : id;
+  }
+  function valueText(c, d, v) {
+    if (v == null) return "";
+    if (Array.isArray(v)) return v.map(function (id) { return labelOf(c, d, id); }).join(", ");
+    return labelOf(c, d, v);
+  }
+
+  function committeeHTML(cid) {
+    var c = view.committees[cid];
+    var s = view.session;
+    var decisions = c.decisions || [];
+    var locked = decisions.filter(function (d) { return d.locked != null; }).length;
+    var head = '<header class="cc-head"><h3>' + esc(fmt(gettext("Committee %(name)s"), { name: c.name })) + "</h3>" +
+      (s.status === "running" && decisions.length ? '<span class="badge ' + (c.done ? "badge-done" : "badge-work") + '" data-testid="committee-done">' +
+        esc(c.done ? "✓ " + gettext("Done") : gettext("Working")) + "</span>" : "") + "</header>";
+    var progress = s.status === "running" && decisions.length ?
+      '<p class="cc-progress">' + esc(fmt(gettext("Locked %(n)s of %(total)s decisions"), { n: locked, total: decisions.length })) + "</p>" : "";
+    // Members as rows, this round's decisions as numbered columns: who has voted where.
+    var cols = decisions.map(function (d, i) {
+      return '<th scope="col"><abbr title="' + attr(d.prompt) + '">' + (i + 1) + "</abbr></th>";
+    }).join("");
+    var rows = c.members.map(function (m) {
+      var cells = decisions.map(function (d) {
+        if (d.type === "catalyst") return '<td class="na" title="' + attr(gettext("played by one role")) + '">·</td>';
+        var has = (d.voted || []).indexOf(m.id) >= 0;
+        return '<td class="' + (has ? "yes" : "no") + '">' + (has ? '✓<span class="sr-only"> ' + esc(gettext("voted")) + "</span>"
+          : '–<span class="sr-only"> ' + esc(gettext("not voted")) + "</span>") + "</td>";
+      }).join("");
+      return '<tr><th scope="row"><span class="who">' + esc(m.name) + '</span> <span class="tag">' + esc(roleText(m)) + "</span>" +
+        ' <span class="online ' + (m.online ? "is-on" : "is-off") + '">' + esc(m.online ? gettext("online") : gettext("offline")) + "</span></th>" + cells + "</tr>";
+    }).join("");
+    var table = '<table class="vote-grid"><thead><tr><th scope="col">' + esc(gettext("Member")) + "</th>" + cols + "</tr></thead><tbody>" + rows + "</tbody></table>";
+    var legend = decisions.length ? '<ol class="decision-legend">' + decisions.map(function (d) {
+      var state = d.locked != null
+        ? esc(gettext("locked:")) + " " + esc(valueText(c, d, d.locked)) + (d.politician_card ? ' <strong class="politician-card">⚠ ' + esc(gettext("politician card")) + "</strong>" : "")
+        : esc(fmt(gettext("open · %(n)s voted"), { n: (d.voted || []).length }));
+      return "<li><span class=\"dec-prompt\">" + esc(d.prompt) + '</span> <span class="dec-state">' + state + "</span></li>";
+    }).join("") + "</ol>" : "";
+    var facts = '<p class="cc-facts">' + esc(fmt(gettext("Politician cards played: %(n)s"), { n: c.politician_cards || 0 })) +
+      (c.ideas && c.ideas.length ? " · " + esc(fmt(gettext("Ideas: %(n)s"), { n: c.ideas.length })) : "") + "</p>";
+    var outcome = c.outcome ? '<div class="cc-outcome"><strong>' + esc(c.outcome.title) + "</strong><br><q>" + esc(c.outcome.headline) + "</q></div>" : "";
+    return '<article class="panel committee-card' + (c.done && decisions.length ? " is-done" : "") + '" data-testid="committee-' + attr(cid) + '">' + head + progress +
+      (c.members.length ? table : '<p class="hint">' + esc(gettext("No members.")) + "</p>") + legend + facts + outcome + metersHTML(c.meters) + "</article>";
+  }
+
+  // --- players ------------------------------------------------------------------------------------
+
+  function playerHTML(pid) {
+    var p = view.players[pid];
+    var lobby = view.session.status === "lobby";
+    var ended = view.session.status === "ended";
+    var options = (p.committee == null ? '<option value="" selected>' + esc(gettext("no committee")) + "</option>" : "") +
+      committeeIds().map(function (cid) {
+        return '<option value="' + attr(cid) + '"' + (p.committee === cid ? " selected" : "") + ">" + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
+      }).join("") + (lobby ? '<option value="new">' + esc(gettext("New committee")) + "</option>" : "");
+    var role = "";
+    if (p.committee && view.committees[p.committee]) {
+      var m = view.committees[p.committee].members.filter(function (x) { return x.id === pid; })[0];
+      if (m) role = roleText(m);
+    }
+    return '<div class="player-row' + (p.removed ? " is-removed" : "") + '" data-testid="player-' + attr(pid) + '">' +
+      '<span class="who">' + esc(p.name) + "</span>" +
+      '<span class="online ' + (p.online ? "is-on" : "is-off") + '">' + esc(p.online ? gettext("online") : gettext("offline")) + "</span>" +
+      '<span class="tag">' + esc(p.removed ? gettext("removed") : role) + "</span>" +
+      '<span class="player-move"><label class="sr-only" for="move-' + attr(pid) + '">' + esc(fmt(gettext("Committee of %(name)s"), { name: p.name })) + "</label>" +
+      '<select id="move-' + attr(pid) + '" class="input input-select" data-act="move" data-player="' + attr(pid) + '" data-testid="move-' + attr(pid) + '"' +
+      (p.removed || ended || (!committeeIds().length && !lobby) ? " disabled" : "") + ">" + options + "</select></span>" +
+      (p.removed
+        ? '<button type="button" class="button button-small" data-act="readmit" data-player="' + attr(pid) + '" data-testid="readmit-' + attr(pid) + '">' + esc(gettext("Let back in")) + "</button>"
+        : '<button type="button" class="button button-small" data-act="remove" data-player="' + attr(pid) + '" data-testid="remove-' + attr(pid) + '"' + (ended ? " disabled" : "") + ">" + esc(gettext("Remove")) + "</button>") +
+      "</div>";
+  }
+
+  // --- render -------------------------------------------------------------------------------------
+
+  function render(v) {
+    view = v;
+    PM.update(document.getElementById("summary"), [["s", summaryHTML()]]);
+    PM.update(document.getElementById("lobby-panel"), lobbyBlocks());
+    PM.update(document.getElementById("controls"), controlsBlocks());
+    var grid = committeeIds().map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });
+    if (!grid.length) grid = [["none", '<p class="hint">' + esc(gettext("No committees yet: form them in the lobby.")) + "</p>"]];
+    PM.update(document.getElementById("committee-grid"), grid);
+    var players = playerIds().map(function (pid) { return ["p" + pid, playerHTML(pid)]; });
+    if (!players.length) players = [["none", '<p class="hint">' + esc(gettext("Nobody has joined yet.")) + "</p>"]];
+    PM.update(document.getElementById("players-list"), players);
+    document.getElementById("player-count").textContent = "(" + activeCount() + ")";
+    PM.paintTimers();
+  }
+
+  // --- actions --------------------------------------------------------------------------------------
+
+  function run(button, msg) {
+    if (button) button.disabled = true;
+    return client.act(msg).then(function (ok) {
+      if (button && document.contains(button)) button.disabled = false;
+      return ok;
+    });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest ? ev.target.closest("button[data-act]") : null;
+    if (!el || el.disabled || !view || !client) return;
+    var act = el.getAttribute("data-act");
+    if (act === "form") {
+      var size = parseInt(document.getElementById("form-size").value, 10);
+      run(el, { type: "form", size: size });
+    } else if (act === "start" || act === "advance" || act === "back" || act === "lock_all") {
+      run(el, { type: act });
+    } else if (act === "end") {
+      run(el, { type: "end" }).then(function (ok) {
+        if (ok) { var box = el.closest("details"); if (box) box.open = false; PM.toast(gettext("The session has ended."), "ok"); }
+      });
+    } else if (act === "timer") {
+      var op = el.getAttribute("data-op");
+      var msg = { type: "timer", op: op };
+      if (op === "add") msg.seconds = 60;
+      run(el, msg);
+    } else if (act === "inject") {
+      var card = document.getElementById("inject-card").value;
+      var target = document.getElementById("inject-target").value;
+      var inject = { type: "inject", card: card };
+      if (target) inject.committee = target;
+      run(el, inject).then(function (ok) { if (ok) PM.toast(gettext("The card is sent in."), "ok"); });
+    } else if (act === "message" || act === "clear-message") {
+      var field = document.getElementById("host-message");
+      var text = act === "message" ? field.value.trim() : "";
+      if (act === "message" && !text) { PM.toast(gettext("Write the message first.")); field.focus(); return; }
+      run(el, { type: "message", text: text }).then(function (ok) {
+        if (ok && act === "message") { delete PM.drafts["host-message"]; var f = document.getElementById("host-message"); if (f) f.value = ""; PM.updateCounters(document); }
+      });
+    } else if (act === "remove" || act === "readmit") {
+      run(el, { type: act, player: el.getAttribute("data-player") });
+    }
+  });
+
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (!el.getAttribute || el.getAttribute("data-act") !== "move" || !client) return;
+    if (!el.value) return;
+    run(el, { type: "move", player: el.getAttribute("data-player"), committee: el.value }).then(function (ok) {
+      var p = view && view.players[el.getAttribute("data-player")];
+      if (!ok && p && document.contains(el)) el.value = p.committee || "";  // back where they sit
+    });
+  });
+
+  client = PM.connect({ path: "/ws/host/" + encodeURIComponent(code) + "/", code: code, render: render });
+})();

@@ -1,0 +1,564 @@
+"""Reports: the exports (ZIP of CSVs, xlsx, events.json) and the host's debrief page.
+
+A short session of a variant of the mini case is played through the actions
+layer by eight players with Danish names, then read back: every vote must be
+in the export, æøå must survive, no display name may leave in any file, and
+only the session's own host may see the debrief or download anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+import time
+import zipfile
+from html import escape
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from django.urls import NoReverseMatch, include, path, reverse
+from django.utils import translation
+from django.utils.html import escape as django_escape
+
+from cases.loader import load_case
+from cases.schema import Meter
+from game import actions, reports
+from game.models import Event, Session
+
+CASES = Path(__file__).parent / "cases"
+NAMES = [
+    "Bodil Kjærsgaard",
+    "Cæcilie Ørum",
+    "Dagmar Åskov",
+    "Eskild Brøns",
+    "Frode Lærkholm",
+    "Gunhild Søe",
+    "Hjørdis Bækgaard",
+    "Ingolf Østrup",
+]
+IDEA_ÆØÅ = "Åben skole på Ærø: lærere, forældre og fodboldklubben planlægger sammen"
+IDEA_FORMULA = "=1+1 flere lærere i indskolingen"
+ANSWER_ÆØÅ = "Følgeskab kræver, at de berørte får en plads ved bordet – også i Østerå."
+ANSWER_NAMING = "Jeg var enig med Bodil om pladserne."  # Bodil joined first: P01
+HEADLINE_GOOD = "»Byrådet siger ja – borgerne skrev med på skoleplanen«"
+HEADLINE_BAD = "»Skoleplanen sendt retur til udvalget«"
+MESSAGE = "Fem minutter tilbage – husk at låse."
+TABLES = reports.TABLES
+
+# Used as the URLconf when game.urls does not include the reports yet (see ``urls``).
+urlpatterns = [
+    path("", include("game.reports_urls")),
+    path("", include("policymaker.urls")),
+]
+
+
+@pytest.fixture(autouse=True)
+def urls(settings):
+    """The real URLs if game.urls includes game.reports_urls; else this module's."""
+    try:
+        reverse("debrief", args=["AAAAAA"])
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = __name__
+
+
+@pytest.fixture
+def report_case(db, tmp_path):
+    """The mini case with distinctive headlines, six learning goals and tagged cards."""
+    data = yaml.safe_load((CASES / "mini.yaml").read_text(encoding="utf-8"))
+    data["slug"] = "mini-report"
+    data["learning_goals"] = [{"id": f"LG{i}", "title": f"Mål {i}"} for i in range(1, 7)]
+    data["outcomes"][0]["headline"] = HEADLINE_GOOD
+    data["outcomes"][1]["headline"] = HEADLINE_BAD
+    data["meters"][0]["label"] = "Ejerskab"
+    data["meters"][1]["label"] = "Økonomi"
+    data["dilemmas"][0]["lg"] = ["LG4"]
+    data["dilemmas"][1]["lg"] = ["LG4"]
+    data["events"][0]["lg"] = ["LG6"]
+    data["rounds"][1]["tasks"][0]["lg"] = ["LG1"]
+    data["reflection"] = [
+        {"id": "q1", "text": "Hvad lærte I om følgeskab?", "lg": ["LG2"]},
+        {"id": "q2", "text": "Hvornår trak I politikerkortet?", "lg": ["LG4"]},
+    ]
+    file = tmp_path / "mini-report.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_case(file)[0]
+
+
+def _state(session):
+    session.refresh_from_db()
+    return session.state
+
+
+def _holder(state, cid: str, role: str) -> str:
+    return next(p for p, r in state["committees"][cid]["roles"].items() if r == role)
+
+
+def _decision_key(state, cid: str, task: str) -> str:
+    return next(k for k, d in state["committees"][cid]["decisions"].items() if d["task"] == task)
+
+
+@pytest.fixture
+def played(alice, report_case):
+    """A whole session, lobby to end, in two committees of four, with rotating roles."""
+    session = actions.create_session(
+        host=alice, case_version=report_case, options={"size": 4, "rotate_roles": True}
+    )
+    pids = {name: actions.join(session, name)[0].pid for name in NAMES}
+
+    def host(action: dict) -> None:
+        actions.perform(session.pk, action, actor="host")
+
+    def player(pid: str, action: dict) -> None:
+        actions.perform(session.pk, {**action, "player": pid}, actor=f"player:{pid}")
+
+    host({"kind": "form"})
+    host({"kind": "start"})
+    host({"kind": "advance"})  # r1: framing, seats, ranking; the igangsætter locks
+
+    s = _state(session)
+    for cid in ("1", "2"):
+        members = s["committees"][cid]["members"]
+        for i, p in enumerate(members):
+            # Committee 2's majority wants f2; its igangsætter will lock f1 anyway.
+            player(
+                p, {"kind": "vote", "key": "fokus", "value": ["f2" if cid == "2" and i else "f1"]}
+            )
+            player(p, {"kind": "vote", "key": "pladser", "value": ["s2"]})
+            player(p, {"kind": "vote", "key": "rang", "value": ["o1", "o2"][:: 1 if i % 2 else -1]})
+        ig = _holder(s, cid, "ig")
+        player(ig, {"kind": "lock", "key": "fokus", "value": ["f1"] if cid == "2" else None})
+        player(ig, {"kind": "lock", "key": "pladser"})
+        player(ig, {"kind": "lock", "key": "rang"})
+
+    host({"kind": "advance"})  # r2: ideas, catalyst, dilemma; the katalysator locks
+    host({"kind": "timer", "op": "start", "now": time.time()})
+    host({"kind": "timer", "op": "pause", "now": time.time() + 30})
+    host({"kind": "message", "text": MESSAGE})
+    host({"kind": "inject", "card": "e1", "committee": "2"})
+    s = _state(session)
+    for cid in ("1", "2"):
+        members = s["committees"][cid]["members"]
+        for i, p in enumerate(members):
+            text = f"Idé {i + 1} fra udvalg {cid}"
+            if cid == "1" and i == 0:
+                text = IDEA_ÆØÅ
+            if cid == "2" and i == 0:
+                text = IDEA_FORMULA
+            player(p, {"kind": "idea", "text": text})
+        s = _state(session)
+        ids = [str(i["id"]) for i in s["committees"][cid]["ideas"]]
+        for i, p in enumerate(members):
+            player(p, {"kind": "vote", "key": "ideer", "value": {ids[i % len(ids)]: 2, ids[-1]: 1}})
+        ka = _holder(s, cid, "ka")
+        player(ka, {"kind": "lock", "key": "ideer"})
+        dil = _decision_key(s, cid, "dil")
+        for i, p in enumerate(members):
+            player(p, {"kind": "vote", "key": dil, "value": "x" if i % 2 else "y"})
+        if cid == "1":
+            player(ka, {"kind": "lock", "key": "kat", "value": "k1"})
+            player(ka, {"kind": "lock", "key": dil})
+        else:
+            for p in members:
+                player(p, {"kind": "vote", "key": "inject:e1", "value": "y"})
+    host({"kind": "lock_all"})  # committee 2's dilemma and event card: by the host
+
+    host({"kind": "advance"})  # r3: recommendation within the budget, coupling
+    s = _state(session)
+    for cid in ("1", "2"):
+        kept = s["committees"][cid]["decisions"]["ideer"]["locked"]
+        for p in s["committees"][cid]["members"]:
+            player(p, {"kind": "vote", "key": "anb", "value": kept})
+            player(p, {"kind": "vote", "key": "kob", "value": ["c1"]})
+        if cid == "1":
+            ig = _holder(s, cid, "ig")
+            player(ig, {"kind": "lock", "key": "anb"})
+            player(ig, {"kind": "lock", "key": "kob"})
+    now = time.time()
+    host({"kind": "timer", "op": "start", "now": now})
+    actions.perform(session.pk, {"kind": "tick", "now": now + 10**6}, actor="system")
+
+    host({"kind": "advance"})  # r4: the council's outcome and the reflection questions
+    s = _state(session)
+    for cid in ("1", "2"):
+        for i, p in enumerate(s["committees"][cid]["members"]):
+            answer = f"Svar {i + 1} fra udvalg {cid}"
+            if cid == "1" and i == 0:
+                answer = ANSWER_ÆØÅ
+            if cid == "2" and i == 0:
+                answer = ANSWER_NAMING
+            player(p, {"kind": "reflect", "question": "q1", "text": answer})
+            if i < 2:
+                player(p, {"kind": "reflect", "question": "q2", "text": f"Aldrig, sagde {i}"})
+    host({"kind": "end"})
+    session.refresh_from_db()
+    session.pids = pids
+    return session
+
+
+def _log_events(session, kind: str) -> list[dict]:
+    return [
+        e for ev in Event.objects.filter(session=session) for e in ev.events if e["kind"] == kind
+    ]
+
+
+def _csv_rows(data: bytes) -> list[dict]:
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for Excel"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def _zip(session) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(reports.export_zip(session))) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _every_text(files: dict[str, bytes]) -> dict[str, str]:
+    """Every file's text, the xlsx's inner XML files included."""
+    out = {}
+    for name, data in files.items():
+        if name.endswith(".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                for part in inner.namelist():
+                    out[f"{name}/{part}"] = inner.read(part).decode("utf-8")
+        else:
+            out[name] = data.decode("utf-8-sig")
+    return out
+
+
+# --- the export ---------------------------------------------------------------------------------
+
+
+def test_zip_holds_every_table_as_csv_plus_xlsx_json_and_readme(played):
+    files = _zip(played)
+    assert set(files) == {f"{t}.csv" for t in TABLES} | {
+        "session.xlsx",
+        "events.json",
+        "README.txt",
+    }
+    for table in TABLES:
+        data = files[f"{table}.csv"]
+        text = data.decode("utf-8-sig")
+        assert text.count("\r\n") >= 1 and "\n" not in text.replace("\r\n", "")
+        assert ";" in text.split("\r\n")[0]
+    assert "P01" in files["README.txt"].decode("utf-8-sig")
+
+
+def test_votes_csv_holds_every_vote_of_the_log(played):
+    rows = _csv_rows(_zip(played)["votes.csv"])
+    logged = _log_events(played, "vote")
+    assert len(rows) == len(logged) > 40
+    assert {r["key"] for r in rows} >= {"fokus", "pladser", "rang", "ideer", "anb", "kob"}
+    fokus = [r for r in rows if r["key"] == "fokus"]
+    assert {r["value"] for r in fokus} == {"F1", "F2"} and {r["value_ids"] for r in fokus} == {
+        "f1",
+        "f2",
+    }
+    assert all(re.fullmatch(r"P\d\d", r["player"]) for r in rows)
+    assert all(r["time"] and r["round_id"] for r in rows)
+    ranks = {r["value"] for r in rows if r["key"] == "rang"}
+    assert ranks == {"O1 | O2", "O2 | O1"}
+
+
+def test_locks_show_the_politician_card_the_host_and_the_timer(played):
+    rows = _csv_rows(_zip(played)["locks.csv"])
+    assert len(rows) == len(_log_events(played, "lock"))
+    card = [r for r in rows if r["politician_card"] == "yes"]
+    assert [(r["committee"], r["key"], r["value"], r["majority"]) for r in card] == [
+        ("2", "fokus", "F1", "F2")
+    ]
+    by = {r["by"] for r in rows}
+    assert {"host", "timer"} <= by and any(re.fullmatch(r"P\d\d", b) for b in by)
+    cards = _csv_rows(_zip(played)["cards.csv"])
+    assert {(r["committee"], r["injected"], r["choice"]) for r in cards if r["card"] == "e1"} == {
+        ("2", "yes", "Y")
+    }
+
+
+def test_aeoeaa_survive_in_csv_xlsx_and_json(played):
+    files = _zip(played)
+    ideas = _csv_rows(files["ideas.csv"])
+    assert IDEA_ÆØÅ in [r["text"] for r in ideas]
+    answers = [r["answer"] for r in _csv_rows(files["reflections.csv"])]
+    assert ANSWER_ÆØÅ in answers
+    book = openpyxl.load_workbook(io.BytesIO(files["session.xlsx"]))
+    assert IDEA_ÆØÅ in [c.value for c in book["ideas"]["H"]]
+    log = json.loads(files["events.json"])
+    assert any(e.get("text") == ANSWER_ÆØÅ for ev in log["events"] for e in ev["events"])
+    outcomes = _csv_rows(files["outcomes.csv"])
+    assert {r["headline"] for r in outcomes} <= {HEADLINE_GOOD, HEADLINE_BAD}
+
+
+def test_no_display_name_leaves_in_any_file(played):
+    texts = _every_text(_zip(played))
+    for name in NAMES:
+        for word in (name, name.split()[0], name.split()[1]):
+            leaks = [f for f, text in texts.items() if word in text]
+            assert not leaks, f"{word!r} in {leaks}"
+    # A name written in a reflection became the writer's pseudonym …
+    answers = [r["answer"] for r in _csv_rows(_zip(played)["reflections.csv"])]
+    assert "Jeg var enig med P01 om pladserne." in answers
+    # … and the join events lost their names.
+    log = json.loads(texts["events.json"])
+    joins = [e for ev in log["events"] for e in ev["events"] if e["kind"] == "join"]
+    assert len(joins) == len(NAMES) and all("name" not in e for e in joins)
+    assert [ev["version"] for ev in log["events"]] == list(range(1, played.version + 1))
+
+
+def test_formula_like_text_stays_text(played):
+    files = _zip(played)
+    assert "'" + IDEA_FORMULA in [r["text"] for r in _csv_rows(files["ideas.csv"])]
+    book = openpyxl.load_workbook(io.BytesIO(files["session.xlsx"]))
+    cell = next(c for c in book["ideas"]["H"] if c.value == IDEA_FORMULA)
+    assert cell.data_type == "s"
+
+
+def test_xlsx_has_the_same_tables_and_row_counts(played):
+    files = _zip(played)
+    book = openpyxl.load_workbook(io.BytesIO(files["session.xlsx"]))
+    assert book.sheetnames == list(TABLES)
+    rows = reports.export_rows(played)
+    for table in TABLES:
+        sheet = book[table]
+        csv_rows = _csv_rows(files[f"{table}.csv"])
+        assert sheet.max_row - 1 == len(csv_rows) == len(rows[table]), table
+        assert all(c.font.bold for c in sheet[1])
+        if csv_rows:
+            assert [c.value for c in sheet[1]] == list(csv_rows[0])
+    assert book["ideas"]["H1"].value == "text"
+    assert book["ideas"].column_dimensions["H"].width > len(IDEA_ÆØÅ) / 2
+    assert reports.export_xlsx(played)[:2] == b"PK"
+
+
+def test_players_are_pseudonyms_with_their_roles_round_by_round(played):
+    rows = _csv_rows(_zip(played)["players.csv"])
+    assert [r["player"] for r in rows] == [f"P0{i}" for i in range(1, 9)]
+    state = played.state
+    names = {"ig": "Ig", "fa": "Fa", "ka": "Ka", "p1": "P1"}
+    for row, pid in zip(rows, sorted(state["players"], key=int), strict=True):
+        cid = state["players"][pid]["committee"]
+        assert row["committee"] == cid
+        assert row["role"] == names[state["committees"][cid]["roles"][pid]]
+        assert row["role_r4"] == row["role"]  # the last round played
+        assert row["joined"] and row["removed"] == "no"
+    # The roles rotated: in each committee the igangsætter changed from round to round.
+    first = [r for r in rows if r["committee"] == "1"]
+    assert (
+        len(
+            {r["player"] for r in first if r["role_r1"] == "Ig"}
+            | {r["player"] for r in first if r["role_r2"] == "Ig"}
+        )
+        == 2
+    )
+
+
+def test_host_events_meters_and_outcomes(played):
+    files = _zip(played)
+    events = _csv_rows(files["events.csv"])
+    kinds = [r["kind"] for r in events]
+    for kind in (
+        "form",
+        "start",
+        "round",
+        "timer",
+        "inject",
+        "message",
+        "lock_all",
+        "timeout",
+        "end",
+    ):
+        assert kind in kinds, kind
+    assert MESSAGE in [r["detail"] for r in events]
+    meters = _csv_rows(files["meters.csv"])
+    assert len(meters) == 2 * 5  # two committees, five rounds
+    assert set(meters[0]) >= {"committee", "round", "a", "b"}
+    outcomes = _csv_rows(files["outcomes.csv"])
+    assert [r["committee"] for r in outcomes] == ["1", "2"]
+    assert [r["politician_cards"] for r in outcomes] == ["0", "1"]
+    reflections = _csv_rows(files["reflections.csv"])
+    assert len(reflections) == 8 + 4
+
+
+# --- the debrief ------------------------------------------------------------------------------
+
+
+def test_debrief_data_per_committee_and_learning_goal(played):
+    with translation.override("en"):
+        d = reports.debrief(played)
+    assert [c["name"] for c in d["committees"]] == ["Committee 1", "Committee 2"]
+    one, two = d["committees"]
+    assert [m["name"] for m in one["members"]] == [
+        played.state["players"][p]["name"] for p in played.state["committees"]["1"]["members"]
+    ]
+    assert one["outcome"]["headline"] in (HEADLINE_GOOD, HEADLINE_BAD)
+    assert [x["prompt"] for x in two["politician_cards"]] == ["p"]
+    assert two["politician_cards"][0]["labels"] == ["F1"]
+    assert two["politician_cards"][0]["majority"] == ["F2"]
+    assert len(one["ideas"]) == 2 and one["ideas"][0]["dots"] >= one["ideas"][1]["dots"]
+    assert len(one["history"]) == 5
+    q1, q2 = d["reflections"]
+    assert (q1["count"], q2["count"]) == (8, 4)
+    assert ANSWER_ÆØÅ in [a["text"] for a in q1["answers"]]
+    goals = {g["id"]: g for g in d["learning_goals"]}
+    assert list(goals) == [f"LG{i}" for i in range(1, 7)]
+    assert "D1" in [x["prompt"] for x in goals["LG4"]["decisions"]] or "D2" in [
+        x["prompt"] for x in goals["LG4"]["decisions"]
+    ]
+    assert "E1" in [x["prompt"] for x in goals["LG6"]["decisions"]]
+    assert goals["LG2"]["questions"] == ["Hvad lærte I om følgeskab?"]
+    assert [row["label"] for row in d["comparison"]] == ["Ejerskab", "Økonomi"]
+
+
+def test_debrief_page_for_the_host(client, alice, played):
+    client.force_login(alice)
+    response = client.get(reverse("debrief", args=[played.code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    headlines = [c["outcome"]["headline"] for c in reports.debrief(played)["committees"]]
+    for headline in headlines:
+        assert django_escape(headline) in html
+    assert html.count("<svg") >= 2 and 'role="img"' in html
+    assert reverse("export-zip", args=[played.code]) in html
+    assert "Hvad lærte I om følgeskab?" in html and ANSWER_ÆØÅ in html
+    # The code is found however it is typed.
+    assert client.get(reverse("debrief", args=[played.code.lower()])).status_code == 200
+
+
+def test_debrief_and_exports_are_the_hosts_alone(client, mallory, played):
+    names = ("debrief", "export-zip", "export-xlsx", "export-json")
+    for name in names:
+        url = reverse(name, args=[played.code])
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/host/login/")
+    client.force_login(mallory)
+    for name in names:
+        assert client.get(reverse(name, args=[played.code])).status_code == 404
+    assert client.get(reverse("debrief", args=["XXXXXX"])).status_code == 404
+
+
+def test_downloads_are_attachments_named_by_code_and_date(client, alice, played):
+    client.force_login(alice)
+    date = played.created.astimezone().date().isoformat()
+    for name, suffix, kind in (
+        ("export-zip", ".zip", "application/zip"),
+        ("export-xlsx", ".xlsx", "spreadsheetml"),
+        ("export-json", "-events.json", "application/json"),
+    ):
+        response = client.get(reverse(name, args=[played.code]))
+        assert response.status_code == 200
+        assert kind in response["Content-Type"]
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert f"policymaker-{played.code}-" in disposition and suffix in disposition
+        assert "no-store" in response["Cache-Control"]
+    log = json.loads(client.get(reverse("export-json", args=[played.code])).content)
+    assert log["session"]["code"] == played.code and date[:4] in log["session"]["created"]
+
+
+def test_debrief_of_a_session_still_in_the_lobby(client, alice, report_case):
+    session = actions.create_session(host=alice, case_version=report_case, options={})
+    client.force_login(alice)
+    response = client.get(reverse("debrief", args=[session.code]))
+    assert response.status_code == 200
+    files = _zip(session)
+    assert _csv_rows(files["votes.csv"]) == []
+    assert files["votes.csv"].decode("utf-8-sig").startswith("time;version;round")
+
+
+def test_one_query_for_the_log_and_none_per_player(played, django_assert_num_queries):
+    session = Session.objects.select_related("case_version").get(pk=played.pk)
+    with django_assert_num_queries(1):
+        reports.export_zip(session)
+    with django_assert_num_queries(0):
+        reports.debrief(session)
+
+
+def test_school_case_played_without_a_single_vote(alice, school_case, client):
+    """Every round passes with nothing decided: the reports must not trip over open decisions."""
+    session = actions.create_session(host=alice, case_version=school_case, options={"size": 4})
+    for name in NAMES[:5]:
+        actions.join(session, name)
+    for kind in ["form", "start"] + ["advance"] * (len(school_case.parsed().rounds) - 1) + ["end"]:
+        actions.perform(session.pk, {"kind": kind}, actor="host")
+    session.refresh_from_db()
+    files = _zip(session)
+    assert _csv_rows(files["votes.csv"]) == [] and _csv_rows(files["locks.csv"]) == []
+    assert len(_csv_rows(files["outcomes.csv"])) == 1
+    d = reports.debrief(session)
+    assert d["committees"][0]["outcome"] and len(d["learning_goals"]) == 6
+    client.force_login(alice)
+    response = client.get(reverse("debrief", args=[session.code]))
+    headline = django_escape(d["committees"][0]["outcome"]["headline"])
+    assert response.status_code == 200 and headline in response.content.decode()
+
+
+# --- the chart ---------------------------------------------------------------------------------
+
+SIX = [
+    Meter(id="problem", label="Problemforståelse"),
+    Meter(id="ideer", label="Idérigdom"),
+    Meter(id="ejerskab", label="Ejerskab"),
+    Meter(id="folgeskab", label="Følgeskab"),
+    Meter(id="ledelse", label="Politisk <lederskab> & co"),
+    Meter(id="okonomi", label="Økonomi"),
+]
+
+
+def test_meter_chart_reads_without_colour():
+    history = [
+        (r, {m.id: min(100, 30 + r * k * 3) for k, m in enumerate(SIX)}) for r in range(0, 7)
+    ]
+    svg = reports.meter_chart_svg(history, SIX, title="Udvalg 1")
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    title = re.search(r"<title>(.*?)</title>", svg).group(1)
+    assert (
+        "Udvalg 1" in title
+        and "Økonomi" in title
+        and "Politisk &lt;lederskab&gt; &amp; co" in title
+    )
+    assert "<lederskab>" not in svg  # escaped everywhere
+    lines = re.findall(r'<polyline class="line"[^>]*stroke-dasharray="([^"]+)"', svg)
+    assert len(lines) == 6 and len(set(lines)) == 6
+    labels = re.findall(r'<g class="end-label" data-meter="([^"]+)"', svg)
+    assert labels == [m.id for m in SIX]
+    for m in SIX:  # each end label names its meter and its final value
+        text = f"{escape(m.label)} {history[-1][1][m.id]}</text>"
+        assert re.search(rf'<g class="end-label" data-meter="{m.id}">.*?{re.escape(text)}', svg)
+    # Each line has its own marker shape.
+    groups = re.findall(r'<g class="meter"[^>]*><polyline[^>]*/><(\w+)([^>]*)', svg)
+    assert len(groups) == 6 and len({g[0] for g in groups}) >= 4
+    assert len({_shape(tag, attrs) for tag, attrs in groups}) == 6
+    # Axis 0–100 with its gridlines, and a label per round.
+    for v in ("0", "25", "50", "75", "100"):
+        assert f">{v}</text>" in svg
+    assert all(f">{r}</text>" in svg for r in range(7))
+
+
+def _shape(tag: str, attrs: str) -> str:
+    """A marker's shape: its tag, and for polygons which way its first point lies."""
+    if tag != "polygon":
+        return tag
+    pts = [
+        tuple(map(float, p.split(",")))
+        for p in re.search(r'points="([^"]+)"', attrs).group(1).split()
+    ]
+    return f"polygon-{len(pts)}-{'up' if pts[0][1] < pts[1][1] else 'down'}"
+
+
+def test_end_labels_never_overlap():
+    history = [(0, {m.id: 50 for m in SIX}), (1, {m.id: 51 for m in SIX})]
+    svg = reports.meter_chart_svg(history, SIX)
+    ys = sorted(
+        float(y)
+        for y in re.findall(r'<g class="end-label"[^>]*>.*?<text x="[^"]+" y="([^"]+)"', svg)
+    )
+    assert len(ys) == 6 and all(b - a >= reports.LABEL_GAP - 0.1 for a, b in itertools.pairwise(ys))
+
+
+def test_meter_chart_with_one_round_or_none():
+    assert "<polyline" in reports.meter_chart_svg({"0": {m.id: 40 for m in SIX}}, SIX)
+    empty = reports.meter_chart_svg([], SIX)
+    assert "<title>" in empty and "<polyline" not in empty
