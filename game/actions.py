@@ -61,19 +61,37 @@ def _locked(session_id: int) -> Session:
     return Session.objects.select_for_update().select_related("case_version").get(pk=session_id)
 
 
+# session id -> (version, every viewer's views at that version). The views an
+# action starts from are the ones the previous action ended with, so in the
+# usual case (one process, or the same process twice) they are not made again.
+_views: dict[int, tuple[int, dict]] = {}
+MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
+
+
+def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
+    """Work out every viewer's patches from version - 1 to version (after the commit)."""
+    case, meta = session.case, session.meta()
+    cached = _views.get(session.pk)
+    if cached and cached[0] == session.version - 1:
+        before = cached[1]
+    else:
+        before = visibility.all_views(case, old, meta)
+    after = visibility.all_views(case, new, meta)
+    _views.pop(session.pk, None)
+    _views[session.pk] = (session.version, after)
+    if len(_views) > MAX_CACHED_SESSIONS:
+        del _views[next(iter(_views))]  # the session that changed least recently
+    return Done(session.pk, session.version, events, visibility.bundle(before, after))
+
+
 def perform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
     """Apply one action to a session; raise ``Refused`` and change nothing if the rules say no."""
     with transaction.atomic():
         session = _locked(session_id)
-        case = session.case
         old = session.state
-        new, events = rules.apply(case, old, action)
+        new, events = rules.apply(session.case, old, action)
         _save(session, new, action, events, actor)
-    meta = session.meta()
-    bundle = visibility.bundle(
-        visibility.all_views(case, old, meta), visibility.all_views(case, new, meta)
-    )
-    return Done(session.pk, session.version, events, bundle)
+    return _done(session, old, new, events)
 
 
 async def broadcast(done: Done) -> None:
@@ -135,16 +153,11 @@ def join(
     with transaction.atomic():
         locked = _locked(session.pk)
         player = Player.objects.create(session=locked, token_hash=token_hash)
-        case = locked.case
         old = locked.state
         action = {"kind": "join", "player": player.pid, "name": name}
-        new, events = rules.apply(case, old, action)  # Refused rolls back the seat too
+        new, events = rules.apply(locked.case, old, action)  # Refused rolls back the seat too
         _save(locked, new, action, events, f"player:{player.pid}")
-    meta = locked.meta()
-    bundle = visibility.bundle(
-        visibility.all_views(case, old, meta), visibility.all_views(case, new, meta)
-    )
-    return player, token, Done(locked.pk, locked.version, events, bundle)
+    return player, token, _done(locked, old, new, events)
 
 
 def seat_for(session: Session, token: str | None) -> Player | None:

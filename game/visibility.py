@@ -16,6 +16,7 @@ Viewers:
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from cases.schema import Case, Option
@@ -314,8 +315,13 @@ def diff(old: View, new: View) -> list[Patch]:
 
 
 def patch(view: View, patches: list[Patch]) -> View:
-    """Apply patches to a view (the clients do the same in JavaScript)."""
+    """Apply patches to a view (the clients do the same in JavaScript).
+
+    Values are copied: a view must not share objects with the patches it came
+    from, which the server keeps to diff the next change against.
+    """
     for path, value in patches:
+        value = copy.deepcopy(value)
         if len(path) == 1:
             view[path[0]] = value
         elif value is None:

@@ -44,7 +44,8 @@ def join(client, code, name):
 
 
 def test_join_page_is_danish_by_default(client, db):
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")  # the phone's language is not asked
+    # The phone's language is not asked: Danish unless the switch says otherwise.
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert page.status_code == 200
     assert '<html lang="da">' in page.text
     assert "Deltag i spillet" in page.text

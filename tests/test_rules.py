@@ -964,7 +964,10 @@ def test_start_needs_committees_and_every_player_seated(school):
     refuse(school, state, "start", "invalid")
     state, _ = act(school, state, "move", player="2", committee="1")
     state, events = act(school, state, "start")
-    assert events == [{"kind": "start"}, {"kind": "round", "round": 0}]
+    assert events[:2] == [{"kind": "start"}, {"kind": "round", "round": 0}]
+    # The roles each committee starts with are logged (the debrief shows who led when).
+    roles = {e["committee"]: e["roles"] for e in events if e["kind"] == "roles"}
+    assert roles == {cid: c["roles"] for cid, c in state["committees"].items()}
     refuse(school, state, "start", "closed")
 
 
@@ -973,7 +976,7 @@ def test_advance_and_back_walk_the_rounds(school):
     refuse(school, state, "back", "invalid")
     refuse(school, lobby(school, 3), "advance", "closed")
     state, events = act(school, state, "advance")
-    assert [e["kind"] for e in events] == ["meters", "meters", "round"]
+    assert [e["kind"] for e in events] == ["meters", "meters", "round", "roles", "roles"]
     assert state["committees"]["1"]["history"] == {"0": state["committees"]["1"]["meters"]}
     state, events = act(school, state, "back")
     assert events == [{"kind": "round", "round": 0, "back": True}]

@@ -53,11 +53,11 @@
     var qr = '<div class="join-box"><div class="join-code-wrap"><p class="join-label">' + esc(gettext("Join at")) + '</p><p class="join-url" data-testid="join-url">' +
       esc(root.getAttribute("data-join-url")) + '</p><p class="join-label">' + esc(gettext("with the code")) + '</p><p class="join-code" data-testid="join-code">' + esc(code) + "</p></div>" +
       '<img class="qr" src="' + attr(root.getAttribute("data-qr")) + '" alt="' + attr(fmt(gettext("QR code for joining session %(code)s"), { code: code })) + '" width="220" height="220" data-testid="qr"></div>';
-    var arriving = '<div class="arrivals"><h3>' + esc(fmt(ngettext("%(n)s has joined", "%(n)s have joined", names.length), { n: names.length })) + "</h3>" +
+    var arriving = '<div class="arrivals"><h2 class="h3">' + esc(fmt(ngettext("%(n)s has joined", "%(n)s have joined", names.length), { n: names.length })) + "</h2>" +
       '<ul class="name-cloud" data-testid="lobby-names" aria-live="polite">' + names.map(function (n) { return "<li>" + esc(n) + "</li>"; }).join("") + "</ul></div>";
     var size = s.options.size;
     var formed = committeeIds().length > 0;
-    var form = '<div class="lobby-actions panel"><h3>' + esc(gettext("Committees")) + "</h3>" +
+    var form = '<div class="lobby-actions panel"><h2 class="h3">' + esc(gettext("Committees")) + "</h2>" +
       '<p class="form-inline"><label for="form-size">' + esc(gettext("Committee size")) + '</label> <input type="number" id="form-size" class="input input-short" min="3" max="8" value="' + size + '" data-testid="form-size"> ' +
       '<button type="button" class="button" data-act="form" data-testid="form-committees"' + (names.length ? "" : " disabled") + ">" + esc(formed ? gettext("Form the committees again") : gettext("Form committees")) + "</button></p>" +
       '<p class="hint">' + esc(gettext("Forms balanced committees of about this size from everyone in the lobby. You can move players by hand below.")) + "</p>" +
@@ -74,12 +74,12 @@
     var timer = s.timer, running = timer.ends_at != null;
     var last = s.round >= s.rounds.length - 1;
     var nextTitle = last ? "" : s.rounds[s.round + 1].title;
-    var timerBox = '<div class="panel control-group"><h3>' + esc(gettext("Timer")) + "</h3>" + PM.timerHTML("timer-big") +
+    var timerBox = '<div class="panel control-group"><h2 class="h3">' + esc(gettext("Timer")) + "</h2>" + PM.timerHTML("timer-big") +
       '<p class="button-row">' +
       (running ? '<button type="button" class="button" data-act="timer" data-op="pause" data-testid="timer-pause">❚❚ ' + esc(gettext("Pause")) + "</button>"
         : '<button type="button" class="button button-primary" data-act="timer" data-op="start" data-testid="timer-start"' + (PM.remaining(timer) > 0 ? "" : " disabled") + ">▶ " + esc(gettext("Start the timer")) + "</button>") +
       ' <button type="button" class="button" data-act="timer" data-op="add" data-testid="timer-add">+1 ' + esc(gettext("minute")) + "</button></p></div>";
-    var roundBox = '<div class="panel control-group"><h3>' + esc(gettext("Round")) + "</h3>" +
+    var roundBox = '<div class="panel control-group"><h2 class="h3">' + esc(gettext("Round")) + "</h2>" +
       '<p class="button-row"><button type="button" class="button" data-act="lock_all" data-testid="lock-all">' + esc(gettext("Lock all open decisions")) + "</button></p>" +
       '<p class="hint">' + esc(gettext("Locks every open decision of this round at the committee's plurality.")) + "</p>" +
       '<p class="button-row"><button type="button" class="button" data-act="back" data-testid="round-back"' + (s.round === 0 ? " disabled" : "") + ">◀ " + esc(gettext("Step back")) + "</button> " +
@@ -98,12 +98,12 @@
       return '<option value="' + attr(cid) + '">' + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
     }).join("");
     var canInject = !!s.round_info.lead;
-    var injectBox = '<div class="panel control-group"><h3>' + esc(gettext("Inject an event card")) + "</h3>" +
+    var injectBox = '<div class="panel control-group"><h2 class="h3">' + esc(gettext("Inject an event card")) + "</h2>" +
       '<p class="field"><label for="inject-card">' + esc(gettext("Card")) + '</label><select id="inject-card" class="input" data-testid="inject-card">' + options + "</select></p>" +
       '<p class="field"><label for="inject-target">' + esc(gettext("To")) + '</label><select id="inject-target" class="input" data-testid="inject-target">' + targets + "</select></p>" +
       '<p class="button-row"><button type="button" class="button" data-act="inject" data-testid="inject"' + (canInject && cards.length ? "" : " disabled") + ">" + esc(gettext("Send the card in")) + "</button></p>" +
       (canInject ? "" : '<p class="hint">' + esc(gettext("Cards can be injected in rounds where a committee decides.")) + "</p>") + "</div>";
-    var messageBox = '<div class="panel control-group"><h3>' + esc(gettext("Message to everyone")) + "</h3>" +
+    var messageBox = '<div class="panel control-group"><h2 class="h3">' + esc(gettext("Message to everyone")) + "</h2>" +
       (s.message ? '<p class="current-message">' + esc(gettext("Showing now:")) + " <q>" + esc(s.message) + "</q></p>" : "") +
       '<label for="host-message" class="sr-only">' + esc(gettext("Message")) + '</label><textarea id="host-message" class="textarea" rows="2" maxlength="500" data-draft="host-message" data-testid="message-text"></textarea>' +
       '<p class="counter" data-count-for="host-message" data-max="500"></p>' +
@@ -169,7 +169,7 @@
     }).join("") + "</ol>" : "";
     var facts = '<p class="cc-facts">' + esc(fmt(gettext("Politician cards played: %(n)s"), { n: c.politician_cards || 0 })) +
       (c.ideas && c.ideas.length ? " · " + esc(fmt(gettext("Ideas: %(n)s"), { n: c.ideas.length })) : "") + "</p>";
-    var outcome = c.outcome ? '<div class="cc-outcome"><strong>' + esc(c.outcome.title) + "</strong><br><q>" + esc(c.outcome.headline) + "</q></div>" : "";
+    var outcome = c.outcome ? '<div class="cc-outcome"><strong>' + esc(c.outcome.title) + "</strong><br><span class=\"cc-headline\">" + esc(c.outcome.headline) + "</span></div>" : "";
     return '<article class="panel committee-card' + (c.done && decisions.length ? " is-done" : "") + '" data-testid="committee-' + attr(cid) + '">' + head + progress +
       (c.members.length ? table : '<p class="hint">' + esc(gettext("No members.")) + "</p>") + legend + facts + outcome + metersHTML(c.meters) + "</article>";
   }
@@ -216,6 +216,8 @@
     if (!players.length) players = [["none", '<p class="hint">' + esc(gettext("Nobody has joined yet.")) + "</p>"]];
     PM.update(document.getElementById("players-list"), players);
     document.getElementById("player-count").textContent = "(" + activeCount() + ")";
+    var endBox = document.querySelector('[data-testid="end-box"]');
+    if (endBox) endBox.hidden = view.session.status === "ended";
     PM.paintTimers();
   }
 

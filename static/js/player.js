@@ -17,6 +17,8 @@
     confirm: null,  // decision key whose "lock my own vote" warning is open
     busy: {},  // decision key -> a request is on its way
     next: null,  // the code of the game the host started next ("play again")
+    seen: null,  // "round:key" of every decision shown so far, to point out new ones
+    fresh: [],  // decisions that arrived during the round (an injected event card)
   };
   var view = null;
   var client = null;
@@ -39,8 +41,13 @@
     return members().filter(function (x) { return x.role === role; })[0] || null;
   }
   function isLead(d) { return d.lead == null || view.me.role === d.lead; }
-  function normal(value) {
-    return JSON.stringify(Array.isArray(value) ? value.slice().sort() : value);
+  /* A value as the rules compare it: lists as sets (a rank keeps its order), dicts by key. */
+  function normal(value, ordered) {
+    if (Array.isArray(value)) return JSON.stringify(ordered ? value : value.slice().sort());
+    if (value && typeof value === "object") {
+      return JSON.stringify(Object.keys(value).sort().map(function (k) { return [k, value[k]]; }));
+    }
+    return JSON.stringify(value === undefined ? null : value);
   }
   function sameList(a, b) { return JSON.stringify(a || null) === JSON.stringify(b || null); }
   function labelOf(d, id) {
@@ -116,6 +123,39 @@
       esc(gettext("The host has started a new game with the same people.")) + '</p>' +
       '<a class="button button-primary" data-testid="next-game" href="/play/' + encodeURIComponent(code) + '/">' +
       esc(gettext("Go to the new game")) + "</a></div>";
+  }
+
+  /* Decisions that arrive mid-round (the host injected a card) are easy to miss
+     at the bottom of a long page: point them out at the top. */
+  function noteFresh() {
+    var decisions = (view.committee && view.committee.decisions) || [];
+    var round = view.session.round;
+    var keys = decisions.map(function (d) { return round + ":" + d.key; });
+    if (ui.seen === null || ui.seenRound !== round) {
+      ui.seen = {};
+      ui.fresh = [];
+      ui.seenRound = round;
+    } else {
+      decisions.forEach(function (d) {
+        if (!ui.seen[round + ":" + d.key] && ui.fresh.indexOf(d.key) < 0) ui.fresh.push(d.key);
+      });
+    }
+    keys.forEach(function (k) { ui.seen[k] = true; });
+    ui.fresh = ui.fresh.filter(function (k) {
+      var d = decisions.filter(function (x) { return x.key === k; })[0];
+      return d && d.locked == null;
+    });
+  }
+
+  function freshHTML() {
+    if (!ui.fresh.length || view.me.removed) return "";
+    var decisions = view.committee.decisions;
+    return ui.fresh.map(function (k) {
+      var d = decisions.filter(function (x) { return x.key === k; })[0];
+      var title = d.card ? d.card.title : d.prompt;
+      return '<div class="banner banner-fresh" role="status" data-testid="new-card"><p>' + esc(gettext("New card for the committee:")) + " <strong>" + esc(title) + "</strong></p>" +
+        '<button type="button" class="button" data-act="goto" data-key="' + attr(k) + '">' + esc(gettext("Show it")) + "</button></div>";
+    }).join("");
   }
 
   function committeeHTML() {
@@ -211,7 +251,7 @@
         esc(fmt(label, { n: n })) + '</span><span class="bar" aria-hidden="true"><span style="width:' + width + '%"></span></span></li>';
     }).join("");
     var rest = zero ? '<p class="hint">' + esc(fmt(ngettext("%(n)s option without votes", "%(n)s options without votes", zero), { n: zero })) + "</p>" : "";
-    return '<div class="tally"><h4>' + esc(gettext("The committee so far")) + '</h4><ul class="tally-list" data-testid="tally">' + rows + "</ul>" + rest + "</div>";
+    return '<div class="tally"><h3>' + esc(gettext("The committee so far")) + '</h3><ul class="tally-list" data-testid="tally">' + rows + "</ul>" + rest + "</div>";
   }
 
   function cardHTML(card) {
@@ -232,7 +272,8 @@
     var name = "d-" + keyId(d.key);
     var disabled = ui.busy[d.key] ? " disabled" : "";
     if (d.type === "choice" && d.max === 1 || d.type === "card") {
-      var chosen = d.type === "card" ? mine : (mine || [])[0];
+      var shown = ui.pending[d.key] !== undefined ? ui.pending[d.key] : mine;  // on its way
+      var chosen = d.type === "card" ? shown : (shown || [])[0];
       return '<fieldset class="options"><legend class="sr-only">' + esc(d.prompt) + "</legend>" +
         d.options.map(function (o) {
           return '<label class="option"><input type="radio" name="' + name + '" value="' + attr(o.id) + '"' +
@@ -354,18 +395,18 @@
     var shown = d.type === "ideas" ? " " + esc(gettext("the ideas marked ✓ go forward.")) : valueHTML(d, d.locked);
     return '<div class="locked" data-testid="locked-' + attr(d.key) + '"><div class="locked-value"><strong>' + esc(word) + "</strong>" + shown + "</div>" +
       (d.politician_card ? '<p class="politician-card">⚠ ' + esc(gettext("The politician card was played: the decision was locked against the majority.")) + "</p>" : "") +
-      (consequences ? '<div class="consequences"><h4>' + esc(gettext("What happened")) + "</h4><ul>" + consequences + "</ul></div>" : "") +
+      (consequences ? '<div class="consequences"><h3>' + esc(gettext("What happened")) + "</h3><ul>" + consequences + "</ul></div>" : "") +
       "</div>";
   }
 
   function ideasWriteHTML(d) {
-    var head = "<h3>" + esc(d.prompt) + "</h3>" + (d.help ? '<p class="help">' + esc(d.help) + "</p>" : "");
+    var head = '<h2 class="task-title">' + esc(d.prompt) + "</h2>" + (d.help ? '<p class="help">' + esc(d.help) + "</p>" : "");
     if (d.locked != null) return '<section class="panel task">' + head + "</section>";
     var myName = view.me.name;
     var mine = view.committee.ideas.filter(function (i) { return i.author === myName; }).length;
     var full = mine >= d.max_ideas;
     var id = "idea-text";
-    return '<section class="panel task task-ideas-write">' + head + "<h4>" + esc(gettext("Write your ideas")) + "</h4>" +
+    return '<section class="panel task task-ideas-write">' + head + "<h3>" + esc(gettext("Write your ideas")) + "</h3>" +
       '<p class="hint" data-testid="my-idea-count">' + esc(fmt(gettext("You have written %(n)s of %(max)s ideas."), { n: mine, max: d.max_ideas })) + "</p>" +
       (full ? "" :
         '<label class="field-label" for="' + id + '">' + esc(gettext("Your idea")) + "</label>" +
@@ -402,9 +443,9 @@
 
   function decisionHTML(d) {
     var badge = d.locked != null ? '<span class="badge badge-locked">' + esc(gettext("Locked")) + "</span>" : "";
-    var heading = d.type === "ideas" ? "<h3>" + esc(gettext("The pool of ideas")) + badge + "</h3>" :
+    var heading = d.type === "ideas" ? "<h2 class=\"task-title\">" + esc(gettext("The pool of ideas")) + badge + "</h2>" :
       d.type === "card" && d.card ? (badge ? '<p class="badge-line">' + badge + "</p>" : "") :
-      "<h3>" + esc(d.prompt) + (d.required ? "" : ' <span class="tag">' + esc(gettext("optional")) + "</span>") + badge + "</h3>";
+      '<h2 class="task-title">' + esc(d.prompt) + (d.required ? "" : ' <span class="tag">' + esc(gettext("optional")) + "</span>") + badge + "</h2>";
     var body = "";
     if (d.type === "card") body += cardHTML(d.card);
     if (d.help && d.type !== "ideas") body += '<p class="help">' + esc(d.help) + "</p>";
@@ -419,7 +460,7 @@
       if (d.type !== "catalyst") body += tallyHTML(d) + votedHTML(d);
       body += lockHTML(d);
     }
-    return '<section class="panel task task-' + d.type + (d.locked != null ? " is-locked" : "") + '" data-testid="decision-' + attr(d.key) + '" aria-label="' + attr(d.prompt) + '">' +
+    return '<section class="panel task task-' + d.type + (d.locked != null ? " is-locked" : "") + '" id="decision-' + keyId(d.key) + '" tabindex="-1" data-testid="decision-' + attr(d.key) + '" aria-label="' + attr(d.prompt) + '">' +
       heading + body + "</section>";
   }
 
@@ -435,7 +476,7 @@
 
   function metersHTML(meters) {
     if (!meters) return "";
-    return '<section class="panel meters" aria-label="' + attr(gettext("The committee's meters")) + '"><h3>' + esc(gettext("The committee's meters")) + "</h3>" +
+    return '<section class="panel meters" aria-label="' + attr(gettext("The committee's meters")) + '"><h2 class="task-title">' + esc(gettext("The committee's meters")) + "</h2>" +
       '<ul class="meter-list" data-testid="meters">' + meters.map(function (m) {
         return '<li class="meter"><span class="meter-label">' + esc(m.label) + '</span><span class="meter-value">' + m.value +
           '</span><span class="bar" aria-hidden="true"><span style="width:' + m.value + '%"></span></span></li>';
@@ -465,7 +506,7 @@
   }
 
   function taskBlocks() {
-    var blocks = [["next", nextHTML()], ["message", messageHTML()], ["status", statusHTML()]];
+    var blocks = [["next", nextHTML()], ["message", messageHTML()], ["fresh", freshHTML()], ["status", statusHTML()]];
     if (view.me.removed) return blocks;
     blocks.push(["intro", introHTML()]);
     var c = view.committee;
@@ -542,7 +583,11 @@
     var decisions = (view.committee && view.committee.decisions) || [];
     var open = {};
     decisions.forEach(function (d) { if (d.locked == null) open[d.key] = d; });
-    Object.keys(ui.pending).forEach(function (k) { if (!open[k]) delete ui.pending[k]; });
+    Object.keys(ui.pending).forEach(function (k) {
+      // Gone once locked, or once the server's copy of my vote has caught up with it.
+      var rank = open[k] && open[k].type === "rank";
+      if (!open[k] || normal(ui.pending[k], rank) === normal(myVote(open[k]), rank)) delete ui.pending[k];
+    });
     Object.keys(ui.dots).forEach(function (k) {
       if (!open[k] || normal(ui.dots[k]) === normal(myVote(open[k]) || {})) delete ui.dots[k];
     });
@@ -553,6 +598,7 @@
   function render(v) {
     view = v;
     tidyPending();
+    noteFresh();
     PM.update(document.getElementById("round-header"), [["h", headerHTML()]]);
     PM.update(document.getElementById("panel-tasks"), taskBlocks());
     PM.update(document.getElementById("panel-case"), caseBlocks());
@@ -610,7 +656,9 @@
     var d = find(el.getAttribute("data-key"));
     if (!d) return;
     if (act === "vote-one") {
-      vote(d, d.type === "card" ? el.value : [el.value]);
+      var value = d.type === "card" ? el.value : [el.value];
+      ui.pending[d.key] = value;  // shown as chosen until the server's copy catches up
+      vote(d, value).then(function (ok) { if (!ok) { delete ui.pending[d.key]; render(view); } });
     } else if (act === "toggle") {
       var mine = myVote(d);
       var picked = ui.pending[d.key] || (Array.isArray(mine) ? mine.slice() : []);
@@ -652,6 +700,14 @@
       client.act({ type: "reflect", question: qid, text: field.value }).then(function (ok) {
         if (ok) { delete PM.drafts["q:" + qid]; PM.toast(gettext("Your answer is saved."), "ok"); }
       });
+      return;
+    }
+    if (act === "goto") {
+      var key = el.getAttribute("data-key");
+      ui.fresh = ui.fresh.filter(function (k) { return k !== key; });
+      render(view);
+      var target = document.getElementById("decision-" + keyId(key));
+      if (target) { target.scrollIntoView({ block: "start" }); target.focus({ preventScroll: true }); }
       return;
     }
     var d = find(el.getAttribute("data-key"));
