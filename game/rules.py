@@ -509,10 +509,18 @@ def _unseat(case: Case, state: State, pid: str) -> None:
     if cid is None:
         return
     c = state["committees"][cid]
+    _drop_open_votes(c, pid)
     c["members"].remove(pid)
     c["roles"].pop(pid, None)
     state["players"][pid]["committee"] = None
     _fill_roles(case, state, cid)
+
+
+def _drop_open_votes(c: dict, pid: str) -> None:
+    """A player who leaves a committee no longer counts in its open decisions."""
+    for d in c["decisions"].values():
+        if d["locked"] is None:
+            d["votes"].pop(pid, None)
 
 
 def _known_player(state: State, player: Any) -> dict:
@@ -572,6 +580,7 @@ def _remove(case: Case, state: State, *, player: str) -> list[Event]:
         raise Refused("invalid", _("The player is already removed."))
     p["removed"] = True
     if p["committee"] is not None:
+        _drop_open_votes(state["committees"][p["committee"]], player)
         _fill_roles(case, state, p["committee"])
     return [{"kind": "remove", "player": player}]
 
@@ -816,7 +825,7 @@ def _do_lock(
     against = (
         task.type not in ("ideas", "catalyst")
         and majority is not None
-        and _normal(value, task) != _normal(majority, task)
+        and _support(case, c, d, value) < _support(case, c, d, majority)
     )
     d.update(locked=value, by=by, politician_card=against)
     texts: list[str] = []
@@ -874,9 +883,18 @@ def _do_lock(
     ]
 
 
-def _normal(value: Any, task: Task) -> Any:
-    """A value as compared with the majority: a choice is a set, a ranking keeps its order."""
-    return sorted(value) if isinstance(value, list) and task.type != "rank" else value
+def _support(case: Case, c: dict, d: dict, value: Any) -> Any:
+    """How much of the committee's support a value has, to compare it with the majority.
+
+    A choice, seats or a budget: the votes for its options together, so a lock
+    on an option tied for the most votes is not against the majority. A
+    ranking: only the committee's own ranking has full support.
+    """
+    task = _decision_task(case, d)
+    if task.type == "rank":
+        return 1 if value == plurality(case, c, d) else 0
+    counts = tally(case, c, d)
+    return sum(counts.get(v, 0) for v in (value if isinstance(value, list) else [value]))
 
 
 def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:

@@ -23,8 +23,10 @@ NAMES = ["Bo", "Cai", "Dan", "Eva", "Finn", "Gry", "Hal", "Ida"]
 
 
 @pytest.fixture(autouse=True)
-def _no_timer_loop(settings):
+def _test_settings(settings):
     settings.GAME_TIMER_LOOP = False  # tests drive the clock themselves
+    # Hashing a password properly takes 0.3 s; the tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -539,6 +539,36 @@ def test_locking_what_the_committee_voted_is_no_politician_card(school):
     )
 
 
+def test_locking_an_option_tied_for_the_most_votes_is_no_politician_card(school):
+    state = to_round(school, running(school, 8), "kommissorium")
+    ig = holder(state, "1", "igangsaetter")
+    members = rules.active_members(state, "1")
+    for p, framing in zip(members, ["laesning", "laesning", "trivsel", "trivsel"], strict=True):
+        state, _ = act(school, state, "vote", player=p, key="fokus", value=[framing])
+    # The tie goes to the option listed first; the other half of the tie is no card either.
+    state, events = act(school, state, "lock", player=ig, key="fokus", value=["trivsel"])
+    assert events[0]["politician_card"] is False
+
+
+def test_a_player_who_leaves_a_committee_no_longer_counts_in_its_open_decisions(school):
+    state = to_round(school, running(school, 8), "kommissorium")
+    mover = others(state, "1", "igangsaetter")[0]
+    state, _ = act(school, state, "vote", player=mover, key="fokus", value=["trivsel"])
+    state, _ = act(school, state, "move", player=mover, committee="2")
+    assert mover not in state["committees"]["1"]["decisions"]["fokus"]["votes"]
+    assert (
+        rules.tally(
+            school, state["committees"]["1"], state["committees"]["1"]["decisions"]["fokus"]
+        )
+        == {}
+    )
+    # The same goes for a removed player.
+    leaver = others(state, "2", "igangsaetter")[0]
+    state, _ = act(school, state, "vote", player=leaver, key="fokus", value=["trivsel"])
+    state, _ = act(school, state, "remove", player=leaver)
+    assert leaver not in state["committees"]["2"]["decisions"]["fokus"]["votes"]
+
+
 def test_a_locked_decision_never_changes(school):
     state = to_round(school, running(school, 8), "kommissorium")
     ig = holder(state, "1", "igangsaetter")
