@@ -132,12 +132,6 @@ async def clients(transactional_db):
         await client.close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # alice's and mallory's logins are made for every test: hashing them properly costs 0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(session, seats, alice, clients):
     """Clients for the named people: ``await people.player("Bo")``, ``await people.host()`` ..."""

@@ -26,11 +26,6 @@ from tests.test_consumers import Client, everyone_until
 NOW = 2_000_000_000.0
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def snapshots(session_id: int) -> tuple[int, dict[str, dict]]:
     """Every viewer's snapshot now, as the consumers make it: 'host', 'projector', pids."""
     session = Session.objects.select_related("case_version").get(pk=session_id)

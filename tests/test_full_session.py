@@ -23,11 +23,6 @@ from tests.test_consumers import Client, everyone_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def school_session(alice, school_case):
     session = actions.create_session(host=alice, case_version=school_case, options={"size": 4})

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 T0 = 1_900_000_000.0  # the clock the tests give the rules
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def perform(session: Session, **action) -> actions.Done:
     return actions.perform(session.pk, action, actor="host")
 
