@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
+from typing import Any
+
 from channels.testing import WebsocketCommunicator
 
+from game import visibility
 from game.consumers import seat_cookie
 from policymaker.asgi import application
 
@@ -23,3 +28,77 @@ def connect(
 
 def player_client(session, token: str) -> WebsocketCommunicator:
     return connect(f"/ws/play/{session.code}/", cookies={seat_cookie(session.code): token})
+
+
+WAIT = 3  # seconds a frame may take to arrive (in-memory layer: milliseconds in practice)
+QUIET = 0.1  # seconds of silence that count as "nothing arrived"
+
+
+class Client:
+    """One websocket client, as the browser page keeps it: a view and its version."""
+
+    def __init__(self, communicator, name: str) -> None:
+        self.communicator = communicator
+        self.name = name
+        self.view: dict | None = None
+        self.v = 0
+        self.events: list[dict] = []  # every event frame, in order
+        self.open = False
+
+    async def connect(self) -> dict:
+        """Connect and read the first frame (a snapshot, or the refusal)."""
+        connected, _ = await self.communicator.connect()
+        assert connected
+        self.open = True
+        return await self.frame()
+
+    async def frame(self, timeout: float = WAIT) -> dict:
+        """The next frame; a snapshot or an event also updates the view."""
+        frame = json.loads(await self.communicator.receive_from(timeout))
+        if frame["type"] == "snapshot":
+            self.view, self.v = frame["view"], frame["v"]
+        elif frame["type"] == "event":
+            self.events.append(frame)
+            if frame["v"] > self.v:  # an event the snapshot already holds is skipped
+                assert frame["v"] == self.v + 1, f"{self.name}: gap {self.v} -> {frame['v']}"
+                visibility.patch(self.view, copy.deepcopy(frame["patch"]))
+                self.v = frame["v"]
+        return frame
+
+    async def reply(self) -> dict:
+        """The answer to a request: the next frame that is not an event."""
+        while True:
+            frame = await self.frame()
+            if frame["type"] != "event":
+                return frame
+
+    async def send(self, **message: Any) -> dict:
+        await self.communicator.send_to(text_data=json.dumps(message))
+        return await self.reply()
+
+    async def send_raw(self, text: str | None = None, data: bytes | None = None) -> dict:
+        await self.communicator.send_to(text_data=text, bytes_data=data)
+        return await self.reply()
+
+    async def until(self, v: int) -> None:
+        """Read events until the view is at version v."""
+        while self.v < v:
+            await self.frame()
+
+    async def event(self) -> dict:
+        frame = await self.frame()
+        assert frame["type"] == "event", frame
+        return frame
+
+    async def nothing(self) -> bool:
+        return await self.communicator.receive_nothing(QUIET)
+
+    async def close(self) -> None:
+        if self.open:
+            self.open = False
+            await self.communicator.disconnect()
+
+
+async def everyone_until(clients: list[Client], v: int) -> None:
+    for c in clients:
+        await c.until(v)

@@ -20,8 +20,7 @@ from game import actions, visibility
 from game.consumers import _snapshot
 from game.models import Session
 from tests.conftest import NAMES
-from tests.support import connect, player_client
-from tests.test_consumers import Client, everyone_until
+from tests.support import Client, connect, everyone_until, player_client
 
 NOW = 2_000_000_000.0
 

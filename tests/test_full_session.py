@@ -17,8 +17,7 @@ from game import actions
 from game.consumers import seat_cookie
 from game.models import Event, Session
 from tests.conftest import NAMES
-from tests.support import connect
-from tests.test_consumers import Client, everyone_until
+from tests.support import Client, connect, everyone_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
