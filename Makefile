@@ -60,7 +60,7 @@ messages: venv
 services:
 	@scripts/services.sh
 
-test: venv services messages
+test: venv services messages $(STATIC_STAMP)
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PY) -m pytest -q
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m postgres
