@@ -35,9 +35,8 @@ from functools import cached_property
 from html import escape
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
@@ -48,6 +47,7 @@ from cases.schema import Case
 
 from . import rules
 from .models import Event, Session
+from .views import host_required, own_session
 
 SEP = " | "  # joins several labels or ids in one cell: a comma would clash with the texts
 YES, NO = "yes", "no"
@@ -1125,18 +1125,6 @@ def debrief(session: Session) -> dict:
 # --- views -------------------------------------------------------------------------------------
 
 
-def host_session(request: HttpRequest, code: str) -> Session:
-    """The session with this code if the logged-in user is its host; 404 otherwise.
-
-    404, not 403: another host learns nothing, not even that the code exists.
-    """
-    user = request.user
-    if not user.is_authenticated:
-        raise Http404
-    code = "".join(str(code).split()).upper()
-    return get_object_or_404(Session.objects.select_related("case_version"), code=code, host=user)
-
-
 def _filename(session: Session, suffix: str) -> str:
     return f"policymaker-{session.code}-{timezone.localdate(session.created).isoformat()}{suffix}"
 
@@ -1149,23 +1137,23 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @require_safe
-@login_required
+@host_required
 def debrief_view(request: HttpRequest, code: str) -> HttpResponse:
-    session = host_session(request, code)
+    session = own_session(request, code)
     return render(request, "game/debrief.html", {"d": debrief(session), "code": session.code})
 
 
 @require_safe
-@login_required
+@host_required
 def export_zip_view(request: HttpRequest, code: str) -> HttpResponse:
-    session = host_session(request, code)
+    session = own_session(request, code)
     return _download(export_zip(session), "application/zip", _filename(session, ".zip"))
 
 
 @require_safe
-@login_required
+@host_required
 def export_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
-    session = host_session(request, code)
+    session = own_session(request, code)
     return _download(
         export_xlsx(session),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -1174,9 +1162,9 @@ def export_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@login_required
+@host_required
 def export_json_view(request: HttpRequest, code: str) -> HttpResponse:
-    session = host_session(request, code)
+    session = own_session(request, code)
     return _download(
         export_json(session), "application/json; charset=utf-8", _filename(session, "-events.json")
     )

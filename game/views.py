@@ -249,7 +249,7 @@ def host_required(view):
     return wrapped
 
 
-def _own_session(request: HttpRequest, code: str) -> Session:
+def own_session(request: HttpRequest, code: str) -> Session:
     """The session with this code if it is the user's own; 404 otherwise."""
     session = find_session(code)
     if session is None or session.host_id != request.user.pk:
@@ -353,7 +353,7 @@ def _join_address(request: HttpRequest, code: str) -> str:
 
 @host_required
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
-    session = _own_session(request, code)
+    session = own_session(request, code)
     successor = Session.objects.filter(previous=session).order_by("-created").first()
     return render(
         request,
@@ -371,7 +371,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
 @host_required
 def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
     """The join address as a QR code (SVG, scales to any size; black on white)."""
-    session = _own_session(request, code)
+    session = own_session(request, code)
     qr = segno.make(_join_address(request, session.code), error="m")
     out = io.BytesIO()
     qr.save(
@@ -390,7 +390,7 @@ def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
 
 @host_required
 def projector(request: HttpRequest, code: str) -> HttpResponse:
-    session = _own_session(request, code)
+    session = own_session(request, code)
     return render(
         request,
         "game/projector.html",
@@ -407,7 +407,7 @@ def projector(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def play_again(request: HttpRequest, code: str) -> HttpResponse:
     """A new session for the same people; the old one ends so their pages move on."""
-    session = _own_session(request, code)
+    session = own_session(request, code)
     new_session, _dones = actions.play_again(session)
     if session.status != "ended":  # after the new one exists: players follow at once
         try:
@@ -425,7 +425,7 @@ def play_again(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def start_bots(request: HttpRequest, code: str) -> HttpResponse:
     """Rehearse alone: bot players join this session and play along."""
-    session = _own_session(request, code)
+    session = own_session(request, code)
     try:
         count = int(request.POST.get("count", "3"))
     except ValueError:
