@@ -122,8 +122,13 @@ async def aperform(session_id: int, action: dict[str, Any], *, actor: str) -> Do
 def perform_and_broadcast(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
     """``perform`` from sync code (views, commands), then tell everyone."""
     done = perform(session_id, action, actor=actor)
-    async_to_sync(broadcast)(done)
+    broadcast_sync(done)
     return done
+
+
+def broadcast_sync(done: Done) -> None:
+    """``broadcast`` from sync code; it opens a loop per call, so not for hot paths."""
+    async_to_sync(broadcast)(done)
 
 
 # --- sessions and seats -----------------------------------------------------------------

@@ -37,7 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 
-from . import actions, rules
+from . import actions, bots, rules
 from .consumers import seat_cookie
 from .models import Session, hash_token
 
@@ -61,7 +61,7 @@ def take_seat(code: str, name: str) -> tuple[Session, str]:
     if session is None:
         raise rules.Refused("no_session", rules._("There is no session with that code."))
     _player, token, done = actions.join(session, name)
-    actions.async_to_sync(actions.broadcast)(done)
+    actions.broadcast_sync(done)
     return session, token
 
 
@@ -432,11 +432,6 @@ def start_bots(request: HttpRequest, code: str) -> HttpResponse:
         count = 0
     if not 1 <= count <= MAX_BOTS:
         messages.error(request, gettext("Choose 1 to %(n)s bots.") % {"n": MAX_BOTS})
-        return redirect("dashboard", code=session.code)
-    try:
-        from . import bots  # a colleague's module; only needed for rehearsals
-    except ImportError:
-        messages.error(request, gettext("Bot players are not available on this server."))
         return redirect("dashboard", code=session.code)
     base_url = request.build_absolute_uri("/").rstrip("/")
     bots.start_bots_thread(base_url, session.code, count)
