@@ -34,6 +34,15 @@ def _option(o: Option) -> dict:
     return {"id": o.id, "label": o.label, "text": o.text, "cost": o.cost}
 
 
+def meters_shown(case: Case, state: rules.State) -> bool:
+    """The host may hide the numbers during play; from the council's outcome on, they show."""
+    return (
+        state["options"]["show_meters"]
+        or state["status"] == "ended"
+        or case.rounds[state["round"]].outcome
+    )
+
+
 def session_part(case: Case, state: rules.State, meta: dict) -> dict:
     round_ = case.rounds[state["round"]]
     lead = case.role(round_.lead) if round_.lead else None
@@ -59,7 +68,7 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
         "message": state["message"],
         # How many have joined (not removed): the players' waiting room shows it.
         "joined": sum(not p["removed"] for p in state["players"].values()),
-        "show_meters": state["options"]["show_meters"] or state["status"] == "ended",
+        "show_meters": meters_shown(case, state),
     }
 
 
@@ -141,9 +150,7 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
     """A committee as its members ("player"), the host or the projector see it."""
     c = state["committees"][cid]
     full = audience != "projector"
-    show_meters = (
-        audience == "host" or state["options"]["show_meters"] or state["status"] == "ended"
-    )
+    show_meters = audience == "host" or meters_shown(case, state)
     decisions = rules.round_decisions(state, c)
     outcome = next((o for o in case.outcomes if o.id == c["outcome"]), None)
     part: dict[str, Any] = {
