@@ -21,3 +21,43 @@ async def test_group_send_reaches_a_member() -> None:
     finally:
         await layer.group_discard(group, channel)
         await layer.close_pools()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (make test sets it)")
+@pytest.mark.django_db(transaction=True)
+async def test_a_vote_reaches_the_committee_through_redis(settings, formed_session, seats) -> None:
+    """The game's broadcast (frames of text in one group message) survives Redis's encoding."""
+    from channels.db import database_sync_to_async
+    from channels.layers import channel_layers
+
+    from game import actions
+    from tests.support import Client, player_client
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+        }
+    }
+    channel_layers.backends.clear()  # built anew from the settings above
+    try:
+        for kind in ("start", "advance"):
+            await database_sync_to_async(actions.perform)(
+                formed_session.pk, {"kind": kind}, actor="host"
+            )
+        bo = Client(player_client(formed_session, seats["Bo"][1]), "Bo")
+        dan = Client(player_client(formed_session, seats["Dan"][1]), "Dan")
+        for client in (bo, dan):
+            assert (await client.connect())["type"] == "snapshot"
+        answer = await bo.send(type="vote", key="fokus", value=["f1"], ref=1)
+        assert answer == {"type": "ok", "ref": 1, "v": answer["v"]}
+        await dan.until(answer["v"])
+        fokus = next(d for d in dan.view["committee"]["decisions"] if d["key"] == "fokus")
+        assert fokus["tally"] == {"f1": 1} and seats["Bo"][0] in fokus["voted"]
+        for client in (bo, dan):
+            await client.close()
+    finally:
+        layer = channel_layers.backends.pop("default", None)
+        if layer is not None:
+            await layer.flush()
+            await layer.close_pools()
