@@ -122,6 +122,11 @@ class GameConsumer(AsyncWebsocketConsumer):
             if not quiet:
                 await self._error(exc.code, exc.reason, ref, **exc.params)
             return
+        except Exception:  # a bug or a database fault: the transaction rolled back
+            log.exception("action %s failed in session %s", action.get("kind"), self.session_id)
+            if not quiet:
+                await self._error("server_error", _("Something went wrong; please try again."), ref)
+            return
         if not quiet:
             await self._send({"type": "ok", "ref": ref, "v": done.version})
 

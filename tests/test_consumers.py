@@ -612,3 +612,22 @@ async def test_the_host_sees_who_is_online(formed_session, seats, people):
     await bo.close()
     await host.event()
     assert host.view["players"][bo_id]["online"] is False
+
+
+async def test_a_fault_in_the_server_is_a_polite_error_and_changes_nothing(
+    formed_session, people, monkeypatch
+):
+    bo = await people.player("Bo")
+    await people.settle(bo)
+    before = await db_version(formed_session)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("game.rules.apply", broken)
+    answer = await bo.send(type="vote", key="fokus", value=["f1"], ref="x")
+    assert answer["type"] == "error" and answer["code"] == "server_error" and answer["ref"] == "x"
+    assert answer["reason"] and "bug" not in answer["reason"]
+    monkeypatch.undo()
+    assert await db_version(formed_session) == before
+    assert (await bo.send(type="ping"))["type"] == "pong"  # the connection is still open
