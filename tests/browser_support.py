@@ -1,0 +1,212 @@
+"""Helpers for the browser test: a real server in a subprocess, screenshots, axe-core.
+
+The server is Daphne on a free loopback port, on a fresh SQLite file of its own
+(pytest-django's test database lives in the test process and a subprocess cannot
+see it). Everything here is bounded in time: a server that does not answer, a
+management command that hangs, fail the test instead of holding up the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1920, "height": 1080}
+SHOTS = ROOT / "out" / "browser"
+# Variables of the shell that must not reach the server (make test unsets the same).
+SCRUB = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CONN_MAX_AGE"}
+
+
+def server_env(db_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "policymaker.settings",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "GAME_TIMER_LOOP": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return env
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    """Run ``manage.py`` with the server's environment; its stdout, or fail with its output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def compile_messages_if_stale(env: dict[str, str]) -> None:
+    """The .mo files are git-ignored and built by `make messages`; build them when missing."""
+    stale = [
+        po
+        for po in (ROOT / "locale").glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        manage(env, "compilemessages", "--ignore=.venv", "-v", "0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url + "/", timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means the server is up
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Server:
+    """Daphne in a subprocess; ``start`` returns its base URL once it answers."""
+
+    START_TIMEOUT = 60  # seconds; a loaded 2-core machine imports Django slowly
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile()
+        self.url = ""
+
+    def start(self) -> str:
+        for _attempt in range(3):  # another process may take the free port first
+            port = free_port()
+            self.url = f"http://127.0.0.1:{port}"
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                 "policymaker.asgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            deadline = time.monotonic() + self.START_TIMEOUT
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if answers(self.url):
+                    return self.url
+                time.sleep(0.2)
+            self.stop()
+        raise AssertionError(f"The server did not start:\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def tail(self, lines: int = 40) -> str:
+        self.log.seek(0)
+        return "\n".join(self.log.read().decode(errors="replace").splitlines()[-lines:])
+
+
+# --- reading the pages --------------------------------------------------------------------
+
+
+def seconds(clock: str) -> int:
+    """'12:05' -> 725 (the timer's text)."""
+    match = re.fullmatch(r"\s*(\d+):(\d\d)\s*", clock)
+    assert match, f"not a clock: {clock!r}"
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def clock(total: int) -> str:
+    return f"{total // 60}:{total % 60:02d}"
+
+
+# --- screenshots -------------------------------------------------------------------------------
+
+
+def shoot(
+    page, name: str, *, sizes=("phone", "projector"), full_page: bool = True, top: bool = True
+) -> None:
+    """Save the page at phone (390×844) and projector (1920×1080) size into out/browser/.
+
+    ``top``: from the top of the page (a sticky header is drawn where the page was
+    scrolled to otherwise); False shows what the person sees where they are.
+    The page's own viewport and scroll position are put back afterwards.
+    """
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    own = page.viewport_size
+    scrolled = page.evaluate("[window.scrollX, window.scrollY]")
+    if top:
+        page.evaluate("window.scrollTo(0, 0)")
+    for size in sizes:
+        viewport = PHONE if size == "phone" else PROJECTOR
+        if page.viewport_size != viewport:
+            page.set_viewport_size(viewport)
+        page.screenshot(
+            path=str(SHOTS / f"{name}-{viewport['width']}x{viewport['height']}.png"),
+            full_page=full_page,
+            animations="disabled",
+            caret="initial",
+        )
+    if page.viewport_size != own:
+        page.set_viewport_size(own)
+    page.evaluate("([x, y]) => window.scrollTo(x, y)", scrolled)
+
+
+# --- accessibility -----------------------------------------------------------------------------
+
+
+def axe_check(page) -> tuple[list[dict], int]:
+    """axe-core on the page as it is now: every violation (each with its "impact"),
+    and how many rules passed (so that a run that checked nothing is not a pass).
+
+    axe.min.js comes inside the axe-playwright-python package: nothing is fetched.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return response["violations"], len(response["passes"])
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+        for node in v.get("nodes", [])[:5]:
+            lines.append(f"    {node.get('target')}: {node.get('failureSummary', '')[:300]}")
+    return "\n".join(lines)
