@@ -103,8 +103,8 @@ def pseudonyms(state: rules.State) -> dict[str, str]:
 def _name_scrubber(state: rules.State, pseudo: dict[str, str]) -> Callable[[str], str]:
     """A function that replaces players' display names in free text by their pseudonyms.
 
-    Whole words only and case-sensitive, so that the Danish verb "bo" survives a
-    player called "Bo". Full names and each capitalised part of a name are
+    Whole words (or a word and its possessive "s") and case-sensitive, so that
+    the Danish verb "bo" survives a player called "Bo". Full names and each capitalised part of a name are
     replaced; a part two players share (two "Anne"s) becomes "[name]".
     """
     found: dict[str, set[str]] = {}
@@ -116,7 +116,10 @@ def _name_scrubber(state: rules.State, pseudo: dict[str, str]) -> Callable[[str]
     if not found:
         return lambda text: text
     names = sorted(found, key=len, reverse=True)  # "Anne Marie" before "Anne"
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    # A Danish possessive ("Annas idé") is still the name: the "s" may follow it.
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?=(?:s|'s|’s)?(?!\w))"
+    )
 
     def replace(match: re.Match) -> str:
         who = found[match.group(1)]

@@ -562,3 +562,12 @@ def test_meter_chart_with_one_round_or_none():
     assert "<polyline" in reports.meter_chart_svg({"0": {m.id: 40 for m in SIX}}, SIX)
     empty = reports.meter_chart_svg([], SIX)
     assert "<title>" in empty and "<polyline" not in empty
+
+
+def test_names_in_free_text_become_pseudonyms_also_in_the_possessive():
+    state = {"players": {"1": {"name": "Anna"}, "2": {"name": "Bo"}, "3": {"name": "Bo (2)"}}}
+    scrub = reports._name_scrubber(state, {"1": "P01", "2": "P02", "3": "P03"})
+    assert scrub("Annas idé og Anna's plan") == "P01s idé og P01's plan"
+    assert scrub("vi bo i byen") == "vi bo i byen"  # the verb is not a name
+    assert scrub("Bo sagde") == "[name] sagde"  # two players called Bo: no guess
+    assert scrub("Annasofie") == "Annasofie"  # another word that starts with a name
