@@ -164,10 +164,10 @@ def _running(state: State) -> None:
         raise Refused("closed", _("The session is not running."))
 
 
-def _lead_of(case: Case, c: dict, d: dict) -> str | None:
+def lead_of(case: Case, c: dict, d: dict) -> str | None:
     """The role that locks decision d, or None when any member may lock it."""
     round_ = case.rounds[d["round"]]
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     role = task.actor if task.type == "catalyst" else round_.lead
     if role is None or role not in c["roles"].values():
         return None  # the role is vacant: anyone in the committee may lock
@@ -180,9 +180,9 @@ def _task(case: Case, task_id: str) -> Task:
     return found[1]
 
 
-def _options(case: Case, c: dict, d: dict) -> list[Option]:
+def options_of(case: Case, c: dict, d: dict) -> list[Option]:
     """The options of decision d as Option objects (ideas tasks: none)."""
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     if task.type == "card":
         card = case.card(d["card"])
         return list(card.options) if card else []
@@ -214,7 +214,7 @@ def _kept(c: dict, budget_task: Task) -> list[dict]:
 
 def tally(case: Case, c: dict, d: dict) -> dict[str, int]:
     """Support per option: votes, Borda points (rank) or dots (ideas)."""
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     counts: Counter[str] = Counter()
     for value in d["votes"].values():
         if task.type == "rank":
@@ -235,7 +235,7 @@ def plurality(case: Case, c: dict, d: dict) -> Any:
     Ties go to the option listed first, so the result is deterministic.
     Returns None when nothing has been voted.
     """
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     counts = tally(case, c, d)
     if task.type == "ideas":  # with no dots yet, the first ideas in the pool go forward
         order = [str(i["id"]) for i in c["ideas"]]
@@ -243,14 +243,14 @@ def plurality(case: Case, c: dict, d: dict) -> Any:
         return ranked[: task.keep] or None
     if not d["votes"]:
         return None
-    order = [o.id for o in _options(case, c, d)]
+    order = [o.id for o in options_of(case, c, d)]
     ranked = sorted(order, key=lambda o: (-counts.get(o, 0), order.index(o)))
     if task.type in ("card", "catalyst"):
         return ranked[0]
     if task.type == "rank":
         return ranked
     if task.type == "budget":
-        costs = {o.id: o.cost for o in _options(case, c, d)}
+        costs = {o.id: o.cost for o in options_of(case, c, d)}
         chosen, spent = [], 0
         for o in ranked:
             if counts.get(o, 0) > 0 and spent + costs[o] <= case.budget.total:
@@ -264,8 +264,8 @@ def plurality(case: Case, c: dict, d: dict) -> Any:
 
 def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
     """Refuse a vote that does not fit its task; return it normalised."""
-    task = _decision_task(case, d)
-    ids = [o.id for o in _options(case, c, d)]
+    task = task_of(case, d)
+    ids = [o.id for o in options_of(case, c, d)]
     if task.type in ("card", "catalyst"):
         if not isinstance(value, str) or value not in ids:
             raise Refused("invalid", _("Choose one of the options."))
@@ -288,7 +288,7 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
             raise Refused("invalid", _("Put every item in order."))
         return value
     if task.type == "budget":
-        costs = {o.id: o.cost for o in _options(case, c, d)}
+        costs = {o.id: o.cost for o in options_of(case, c, d)}
         if sum(costs[v] for v in value) > case.budget.total:
             raise Refused(
                 "invalid", _("That is over the budget of %(total)s."), total=case.budget.total
@@ -372,7 +372,9 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
                 _open_decision(c, task.id, task.id, index, None)
             if task.type == "ideas":
                 _add_card_ideas(case, state, c)
-        events.append({"kind": "roles", "committee": cid, "round": index, "roles": dict(c["roles"])})
+        events.append(
+            {"kind": "roles", "committee": cid, "round": index, "roles": dict(c["roles"])}
+        )
         if round_.outcome and c["outcome"] is None:
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
@@ -762,7 +764,7 @@ def _decision(case: Case, state: State, pid: str, key: Any) -> tuple[str, dict, 
 
 def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> list[Event]:
     cid, c, d = _decision(case, state, player, key)
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     if task.type == "catalyst":
         raise Refused("not_allowed", _("The catalyst tool is played, not voted on."))
     if task.type == "budget" and not _kept(c, task):
@@ -782,15 +784,15 @@ def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> lis
 _INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
 
 
-def _decision_task(case: Case, d: dict) -> Task:
+def task_of(case: Case, d: dict) -> Task:
     """Injected cards have no task of their own; they decide like a card task."""
     return _task(case, d["task"]) if d["task"] else _INJECTED
 
 
 def _lock(case: Case, state: State, *, player: str, key: str, value: Any = None) -> list[Event]:
     cid, c, d = _decision(case, state, player, key)
-    task = _decision_task(case, d)
-    lead = _lead_of_decision(case, c, d)
+    task = task_of(case, d)
+    lead = lead_of(case, c, d)
     if lead is not None and c["roles"].get(player) != lead:
         name = case.role(lead).name  # type: ignore[union-attr]
         raise Refused("not_allowed", _("Only the %(role)s locks this decision."), role=name)
@@ -808,19 +810,12 @@ def _lock(case: Case, state: State, *, player: str, key: str, value: Any = None)
     return _do_lock(case, state, cid, key, value, by=player)
 
 
-def _lead_of_decision(case: Case, c: dict, d: dict) -> str | None:
-    if not d["task"]:  # an injected card: the round's lead
-        role = case.rounds[d["round"]].lead
-        return role if role in c["roles"].values() else None
-    return _lead_of(case, c, d)
-
-
 def _do_lock(
     case: Case, state: State, cid: str, key: str, value: Any, *, by: str | None
 ) -> list[Event]:
     c = state["committees"][cid]
     d = c["decisions"][key]
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     majority = plurality(case, c, d)
     against = (
         task.type not in ("ideas", "catalyst")
@@ -852,7 +847,7 @@ def _do_lock(
         chosen = value if isinstance(value, list) else [value]
         if task.type == "rank":
             chosen = chosen[: task.apply_top]
-        options = {o.id: o for o in _options(case, c, d)}
+        options = {o.id: o for o in options_of(case, c, d)}
         for option_id in chosen:
             option = options[option_id]
             _apply_effects(c, option.effects)
@@ -890,7 +885,7 @@ def _support(case: Case, c: dict, d: dict, value: Any) -> Any:
     on an option tied for the most votes is not against the majority. A
     ranking: only the committee's own ranking has full support.
     """
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     if task.type == "rank":
         return 1 if value == plurality(case, c, d) else 0
     counts = tally(case, c, d)
@@ -904,7 +899,7 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
         (
             d
             for d in c["decisions"].values()
-            if d["round"] == state["round"] and _decision_task(case, d).type == "ideas"
+            if d["round"] == state["round"] and task_of(case, d).type == "ideas"
         ),
         None,
     )
@@ -915,7 +910,7 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
     text = text.strip() if isinstance(text, str) else ""
     if not text or len(text) > MAX_IDEA_LENGTH:
         raise Refused("invalid", _("An idea is 1 to %(n)s characters."), n=MAX_IDEA_LENGTH)
-    task = _decision_task(case, d)
+    task = task_of(case, d)
     if sum(1 for i in c["ideas"] if i["author"] == player) >= task.max_ideas:
         raise Refused("invalid", _("You can write %(n)s ideas."), n=task.max_ideas)
     state["seq"] += 1
@@ -979,17 +974,5 @@ def committee_done(case: Case, state: State, c: dict) -> bool:
     return all(
         d["locked"] is not None
         for d in round_decisions(state, c).values()
-        if _decision_task(case, d).required
+        if task_of(case, d).required
     )
-
-
-def options_of(case: Case, c: dict, d: dict) -> list[Option]:
-    return _options(case, c, d)
-
-
-def lead_of(case: Case, c: dict, d: dict) -> str | None:
-    return _lead_of_decision(case, c, d)
-
-
-def task_of(case: Case, d: dict) -> Task:
-    return _decision_task(case, d)
