@@ -180,6 +180,14 @@ def _task(case: Case, task_id: str) -> Task:
     return found[1]
 
 
+_INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
+
+
+def task_of(case: Case, d: dict) -> Task:
+    """Injected cards have no task of their own; they decide like a card task."""
+    return _task(case, d["task"]) if d["task"] else _INJECTED
+
+
 def options_of(case: Case, c: dict, d: dict) -> list[Option]:
     """The options of decision d as Option objects (ideas tasks: none)."""
     task = task_of(case, d)
@@ -779,14 +787,6 @@ def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> lis
             "value": d["votes"][player],
         }
     ]
-
-
-_INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
-
-
-def task_of(case: Case, d: dict) -> Task:
-    """Injected cards have no task of their own; they decide like a card task."""
-    return _task(case, d["task"]) if d["task"] else _INJECTED
 
 
 def _lock(case: Case, state: State, *, player: str, key: str, value: Any = None) -> list[Event]:
