@@ -121,7 +121,8 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
     return out
 
 
-def _ideas(state: rules.State, c: dict, d: dict | None) -> list[dict]:
+def _ideas(state: rules.State, c: dict, d: dict | None, *, authors: bool) -> list[dict]:
+    """The committee's idea pool; the room's wall shows ideas, not who wrote them."""
     dots: dict[str, int] = {}
     for value in (d or {}).get("votes", {}).values():
         for idea_id, n in value.items():
@@ -132,7 +133,7 @@ def _ideas(state: rules.State, c: dict, d: dict | None) -> list[dict]:
             "id": str(i["id"]),
             "text": i["text"],
             "card": i["card"],
-            "author": state["players"][i["author"]]["name"] if i["author"] else None,
+            "author": state["players"][i["author"]]["name"] if i["author"] and authors else None,
             "dots": dots.get(str(i["id"]), 0),
             "kept": str(i["id"]) in kept,
         }
@@ -168,7 +169,7 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
         ],
         "decisions": [_decision(case, state, c, key, d, full=full) for key, d in decisions.items()],
         "done": rules.committee_done(case, state, c),
-        "ideas": _ideas(state, c, _ideas_decision(case, c)),
+        "ideas": _ideas(state, c, _ideas_decision(case, c), authors=full),
         "meters": _meters(case, c) if show_meters else None,
         "outcome": {
             "id": outcome.id,

@@ -69,3 +69,16 @@ def test_a_player_sees_only_their_own_card_and_committee(school):
         persona = school.persona(member["role"] or "")
         if persona is not None and member["id"] != "1":
             assert persona.interests not in text
+
+
+def test_the_idea_wall_shows_ideas_without_their_authors(school):
+    state = play_to(school, "ideudvikling")
+    state, _ = rules.apply(
+        school, state, {"kind": "idea", "player": "1", "text": "Lektiecafé i hallen"}
+    )
+    cid = state["players"]["1"]["committee"]
+    wall = visibility.projector_view(school, state, META)["committees"][cid]["ideas"]
+    mine = visibility.player_view(school, state, "1", META)["committee"]["ideas"]
+    assert [i["author"] for i in mine if i["text"] == "Lektiecafé i hallen"] == ["Bo"]
+    assert [i["author"] for i in wall if i["text"] == "Lektiecafé i hallen"] == [None]
+    assert "Bo" not in repr(visibility.projector_view(school, state, META)["committees"])
