@@ -1,0 +1,71 @@
+"""The admin reads sessions; it never changes one (only the actions layer does)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Event, Session
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Viewing only: a change here would bypass the rules, the version and the log."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    fields = ("version", "kind", "actor", "created", "what")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("-version",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("what happened"))
+    def what(self, event: Event) -> str:
+        return ", ".join(e.get("kind", "?") for e in event.events)
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnly):
+    list_display = ("code", "case_version", "host", "status", "players", "version", "created")
+    list_filter = ("status", "case_version__case")
+    search_fields = ("code", "host__username")
+    fields = ("code", "case_version", "host", "status", "version", "created", "links", "state_json")
+    readonly_fields = fields
+    inlines = [EventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case_version__case", "host")
+
+    @admin.display(description=_("players"))
+    def players(self, session: Session) -> int:
+        return sum(not p["removed"] for p in session.state["players"].values())
+
+    @admin.display(description=_("open"))
+    def links(self, session: Session) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("debrief", args=[session.code]),
+            _("debrief"),
+            reverse("export-zip", args=[session.code]),
+            _("export"),
+        )
+
+    @admin.display(description=_("state"))
+    def state_json(self, session: Session) -> str:
+        text = json.dumps(session.state, ensure_ascii=False, indent=1)
+        return format_html("<pre style='max-height:30em;overflow:auto'>{}</pre>", text)
