@@ -259,14 +259,15 @@ def main() -> None:
         from daphne import __version__ as daphne_version
         from django.db import connection
 
-        from game.management.commands.rehearse import Server, login_cookie
+        from game.devserver import Server
+        from game.management.commands.rehearse import login_cookie, server_env
 
         print(
             f"broadcast bench: Daphne {daphne_version}, in-memory channel layer, SQLite (WAL), "
             f"one server process; Python {platform.python_version()}, {os.cpu_count()} cores; "
             f"all clients in one process; {args.repeat} actions per figure"
         )
-        server = Server(args.asgi)
+        server = Server(server_env(), **({"app": args.asgi} if args.asgi else {}))
         url = server.start()
         try:
             for n in args.players:

@@ -20,6 +20,7 @@ import csv
 import functools
 import io
 import json
+import os
 import re
 import secrets
 import shutil
@@ -30,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from cases.schema import load_case_file
+from game.devserver import Server
 
 from . import browser_support as bs
 
@@ -207,7 +209,9 @@ def step(fn):
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory):
     if not Path(bs.CHROMIUM).exists():
-        pytest.skip(f"{bs.CHROMIUM} is missing: `make services` installs it")
+        # `make test` installs Chromium first, so there a missing one is a failure.
+        missing = pytest.fail if os.environ.get("CI") else pytest.skip
+        missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
     tmp = tmp_path_factory.mktemp("browser")
     env = bs.server_env(tmp / "browser.sqlite3")
     password = secrets.token_urlsafe(12)
@@ -225,7 +229,7 @@ def flow(tmp_path_factory):
     if bs.SHOTS.exists():
         shutil.rmtree(bs.SHOTS)
     bs.SHOTS.mkdir(parents=True)
-    server = bs.Server(env)
+    server = Server(env)
     url = server.start()
     pw = sync_api.sync_playwright().start()
     browser = None

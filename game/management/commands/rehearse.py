@@ -16,13 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -38,6 +31,7 @@ from cases.models import CaseVersion
 from cases.schema import Case, CaseError
 from game import actions, rules
 from game.bots import BotError, BotStats, ViewClient, run_bots
+from game.devserver import Server, ServerError
 from game.models import Event, Session
 
 HOST_USERNAME = "host"
@@ -76,68 +70,9 @@ def database_url() -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url + "/", timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True  # any HTTP answer means the server is up
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-class Server:
-    """A Daphne subprocess on a free loopback port, on this process's database."""
-
-    def __init__(self, app: str | None = None) -> None:
-        module, _dot, attr = settings.ASGI_APPLICATION.rpartition(".")
-        self.app = app or f"{module}:{attr}"  # "module:attribute", as daphne takes it
-        self.proc: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()
-        self.url = ""
-
-    def start(self) -> str:
-        env = dict(os.environ, DATABASE_URL=database_url())
-        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", ""))
-        for _attempt in range(3):  # another process may take the free port first
-            port = free_port()
-            self.url = f"http://127.0.0.1:{port}"
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), self.app],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self.log,
-            )
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if answers(self.url):
-                    return self.url
-                time.sleep(0.2)
-            self.stop()
-        raise RehearsalError(f"The server did not start:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-
-    def tail(self, lines: int = 30) -> str:
-        self.log.seek(0)
-        return "\n".join(self.log.read().decode(errors="replace").splitlines()[-lines:])
+def server_env() -> dict[str, str]:
+    """This process's environment, on this process's database."""
+    return dict(os.environ, DATABASE_URL=database_url())
 
 
 def login_cookie(user: Any) -> tuple[str, Any]:
@@ -346,7 +281,7 @@ class Command(BaseCommand):
             self.stderr.write(f"Created the user '{HOST_USERNAME}' (no password set).")
         session = actions.create_session(host=user, case_version=version, options={"size": size})
         cookie, login = login_cookie(user)
-        server = Server() if opts["url"] is None else None
+        server = Server(server_env()) if opts["url"] is None else None
         try:
             url = opts["url"].rstrip("/") if server is None else server.start()
             connection.close()  # the server writes now; this process only reads at the end
@@ -367,7 +302,7 @@ class Command(BaseCommand):
                     round_timeout=opts["round_timeout"],
                 )
             )
-        except (RehearsalError, BotError, OSError) as exc:
+        except (RehearsalError, ServerError, BotError, OSError) as exc:
             detail = f"\n--- server log ---\n{server.tail()}" if server and server.proc else ""
             raise CommandError(f"rehearsal failed: {exc}{detail}") from exc
         finally:
