@@ -161,6 +161,8 @@ def join(
         old = locked.state
         action = {"kind": "join", "player": player.pid, "name": name}
         new, events = rules.apply(locked.case, old, action)  # Refused rolls back the seat too
+        player.name = new["players"][player.pid]["name"]
+        player.save(update_fields=["name"])
         _save(locked, new, action, events, f"player:{player.pid}")
     return player, token, _done(locked, old, new, events)
 

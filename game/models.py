@@ -5,7 +5,7 @@ after every action together with the next ``version``; ``Event`` is the
 append-only log of every change with that version, who did it and when: every
 vote, lock, idea, dilemma and event choice, the meters after each round, the
 outcomes and the reflections are rows there, which is what the export reads.
-``Player`` holds the seat: the hash of the seat token.
+``Player`` holds the seat: the display name and the hash of the seat token.
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ class Session(models.Model):
 
 
 class Player(models.Model):
-    """A seat. The name, committee and role live in the session's state."""
+    """A seat: the display name and the hash of the seat token (the token itself is
+    only in the player's cookie). Committee and role live in the session's state."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="players")
+    name = models.CharField(max_length=60)  # as the rules told it apart: "Bo (2)"
     token_hash = models.CharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -78,7 +80,7 @@ class Player(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.session.code} #{self.pk}"
+        return self.name
 
     @property
     def pid(self) -> str:
