@@ -10,6 +10,7 @@
   var root = document.getElementById("dash");
   var code = root.getAttribute("data-code");
   var view = null, client = null;
+  var moving = {};  // player id -> the committee the host chose, until the view shows it
 
   var SOURCES = {
     below: gettext("from below"), above: gettext("from above"), inside: gettext("from inside"), outside: gettext("from outside"),
@@ -178,12 +179,13 @@
 
   function playerHTML(pid) {
     var p = view.players[pid];
+    var seat = moving[pid] ? moving[pid].to : p.committee;
     var lobby = view.session.status === "lobby";
     var ended = view.session.status === "ended";
-    var options = (p.committee == null ? '<option value="" selected>' + esc(gettext("no committee")) + "</option>" : "") +
+    var options = (seat == null ? '<option value="" selected>' + esc(gettext("no committee")) + "</option>" : "") +
       committeeIds().map(function (cid) {
-        return '<option value="' + attr(cid) + '"' + (p.committee === cid ? " selected" : "") + ">" + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
-      }).join("") + (lobby ? '<option value="new">' + esc(gettext("New committee")) + "</option>" : "");
+        return '<option value="' + attr(cid) + '"' + (seat === cid ? " selected" : "") + ">" + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
+      }).join("") + (lobby ? '<option value="new"' + (seat === "new" ? " selected" : "") + ">" + esc(gettext("New committee")) + "</option>" : "");
     var role = "";
     if (p.committee && view.committees[p.committee]) {
       var m = view.committees[p.committee].members.filter(function (x) { return x.id === pid; })[0];
@@ -204,17 +206,54 @@
 
   // --- render -------------------------------------------------------------------------------------
 
+  /* The player whose "move" list the host is opening or has open: that row is not
+     redrawn, or the list would close under the host's pointer when someone joins or a
+     phone reconnects. It catches up once a committee is chosen or the list loses focus. */
+  var opened = null;
+  function heldRow() {
+    var el = document.activeElement;
+    if (!opened || !el || el.getAttribute("data-act") !== "move" || el.getAttribute("data-player") !== opened) return null;
+    return opened;
+  }
+  function onMoveSelect(ev) {
+    var el = ev.target;
+    if (el && el.getAttribute && el.getAttribute("data-act") === "move") opened = el.getAttribute("data-player");
+  }
+  document.addEventListener("pointerdown", onMoveSelect, true);
+  document.addEventListener("keydown", function (ev) { if (ev.key !== "Tab") onMoveSelect(ev); }, true);
+  document.addEventListener("focusout", function (ev) {
+    var el = ev.target;
+    if (el && el.getAttribute && el.getAttribute("data-act") === "move") {
+      opened = null;
+      if (view) setTimeout(function () { render(view); }, 0);
+    }
+  });
+
+  /* A move the host chose stays chosen in its row until the view shows the player moved. */
+  function settleMoves() {
+    Object.keys(moving).forEach(function (pid) {
+      var p = view.players[pid];
+      if (!p || p.committee !== moving[pid].from) delete moving[pid];
+    });
+  }
+
   function render(v) {
     view = v;
+    settleMoves();
     PM.update(document.getElementById("summary"), [["s", summaryHTML()]]);
     PM.update(document.getElementById("lobby-panel"), lobbyBlocks());
     PM.update(document.getElementById("controls"), controlsBlocks());
     var grid = committeeIds().map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });
     if (!grid.length) grid = [["none", '<p class="hint">' + esc(gettext("No committees yet: form them in the lobby.")) + "</p>"]];
     PM.update(document.getElementById("committee-grid"), grid);
-    var players = playerIds().map(function (pid) { return ["p" + pid, playerHTML(pid)]; });
+    var list = document.getElementById("players-list");
+    var held = heldRow();
+    var players = playerIds().map(function (pid) {
+      var row = held === pid ? list.querySelector('[data-block="p' + CSS.escape(pid) + '"]') : null;
+      return ["p" + pid, row && row._html != null ? row._html : playerHTML(pid)];
+    });
     if (!players.length) players = [["none", '<p class="hint">' + esc(gettext("Nobody has joined yet.")) + "</p>"]];
-    PM.update(document.getElementById("players-list"), players);
+    PM.update(list, players);
     document.getElementById("player-count").textContent = "(" + activeCount() + ")";
     var endBox = document.querySelector('[data-testid="end-box"]');
     if (endBox) endBox.hidden = view.session.status === "ended";
@@ -269,11 +308,17 @@
 
   document.addEventListener("change", function (ev) {
     var el = ev.target;
-    if (!el.getAttribute || el.getAttribute("data-act") !== "move" || !client) return;
+    if (!el.getAttribute || el.getAttribute("data-act") !== "move" || !client || !view) return;
     if (!el.value) return;
-    run(el, { type: "move", player: el.getAttribute("data-player"), committee: el.value }).then(function (ok) {
-      var p = view && view.players[el.getAttribute("data-player")];
-      if (!ok && p && document.contains(el)) el.value = p.committee || "";  // back where they sit
+    var pid = el.getAttribute("data-player");
+    var p = view && view.players[pid];
+    opened = null;  // chosen: the row may be redrawn (the select keeps the focus, not disabled)
+    moving[pid] = { to: el.value, from: p ? p.committee : null };
+    render(view);
+    client.act({ type: "move", player: pid, committee: el.value }).then(function (ok) {
+      if (!ok) delete moving[pid];  // refused: back where they sit
+      else setTimeout(function () { if (moving[pid] && view) { delete moving[pid]; render(view); } }, 5000);
+      if (view) render(view);
     });
   });
 

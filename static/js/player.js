@@ -19,6 +19,9 @@
     next: null,  // the code of the game the host started next ("play again")
     seen: null,  // "round:key" of every decision shown so far, to point out new ones
     fresh: [],  // decisions that arrived during the round (an injected event card)
+    folded: null,  // the host's message as it was when the player folded it away
+    ideaOrder: {},  // decision key -> idea ids in the order last shown
+    dotting: 0,  // until then the pool keeps its order: the player is giving dots
   };
   var view = null;
   var client = null;
@@ -105,16 +108,20 @@
     return '<div class="round-line"><div><p class="round-kicker">' + esc(status) + "</p>" +
       (s.status === "running" ? '<h1 class="round-title" data-testid="round-title">' + esc(info.title) + "</h1>"
         : '<h1 class="round-title">' + esc(s.title) + "</h1>") +
-      lead + "</div>" + timer + "</div>";
+      "</div>" + timer + "</div>" + lead;
   }
 
   // --- tasks -----------------------------------------------------------------------------------
 
+  /* The host's message, in the sticky header: up to three lines, or folded to one. */
   function messageHTML() {
-    if (!view.session.message) return "";
-    return '<div class="banner banner-message" role="status" data-testid="host-message">' +
-      '<span class="banner-kicker">' + esc(gettext("Message from the host")) + "</span>" +
-      "<p>" + esc(view.session.message) + "</p></div>";
+    var text = view.session.message;
+    if (!text) return "";
+    var folded = ui.folded === text;
+    return '<div class="alert alert-message' + (folded ? " is-folded" : "") + '" role="status" data-testid="host-message">' +
+      '<p class="alert-text" id="host-message-text"><strong class="alert-kicker">' + esc(gettext("Message from the host")) + ":</strong> " + esc(text) + "</p>" +
+      '<button type="button" class="alert-button" data-act="fold" data-focus="fold" aria-controls="host-message-text" aria-expanded="' + (folded ? "false" : "true") + '">' +
+      esc(folded ? gettext("Show") : gettext("Hide")) + "</button></div>";
   }
 
   function nextHTML() {
@@ -147,15 +154,18 @@
     });
   }
 
+  /* One line in the sticky header for the newest card not yet looked at (+ how many more). */
   function freshHTML() {
-    if (!ui.fresh.length || view.me.removed) return "";
-    var decisions = view.committee.decisions;
-    return ui.fresh.map(function (k) {
-      var d = decisions.filter(function (x) { return x.key === k; })[0];
-      var title = d.card ? d.card.title : d.prompt;
-      return '<div class="banner banner-fresh" role="status" data-testid="new-card"><p>' + esc(gettext("New card for the committee:")) + " <strong>" + esc(title) + "</strong></p>" +
-        '<button type="button" class="button" data-act="goto" data-key="' + attr(k) + '">' + esc(gettext("Show it")) + "</button></div>";
-    }).join("");
+    if (!ui.fresh.length || view.me.removed || view.session.status !== "running") return "";
+    var k = ui.fresh[ui.fresh.length - 1];
+    var d = view.committee.decisions.filter(function (x) { return x.key === k; })[0];
+    var title = d.card ? d.card.title : d.prompt;
+    var others = ui.fresh.length - 1;
+    return '<div class="alert alert-fresh" role="status"><div class="alert-main" data-testid="new-card">' +
+      '<p class="alert-text alert-line"><span class="alert-kicker">' + esc(gettext("New card:")) + "</span> <strong>" + esc(title) + "</strong>" +
+      (others ? " (+" + others + ")" : "") + "</p>" +
+      '<button type="button" class="alert-button alert-go" data-act="goto" data-key="' + attr(k) + '">' + esc(gettext("Show it")) + "</button></div>" +
+      '<button type="button" class="alert-close" data-act="dismiss-fresh" data-focus="dismiss-fresh" aria-label="' + attr(gettext("Dismiss")) + '">×</button></div>';
   }
 
   function committeeHTML() {
@@ -416,6 +426,28 @@
         esc(gettext("Add the idea")) + "</button></p>") + "</section>";
   }
 
+  /* As on the projector's wall: most dots first; among equals the players' own ideas
+     before the idea cards, the newest first. While the player is giving dots the list
+     keeps its order (new ideas go last), so an idea does not move away under the thumb. */
+  var DOTTING_HOLD = 4000;
+  function byWallOrder(a, b) {
+    return (b.dots - a.dots) || ((a.card ? 1 : 0) - (b.card ? 1 : 0)) || (+b.id - +a.id);
+  }
+  function poolOrder(d, ideas) {
+    var sorted = ideas.slice().sort(byWallOrder);
+    var before = ui.ideaOrder[d.key];
+    if (before && Date.now() < ui.dotting) {
+      var at = {};
+      before.forEach(function (id, n) { at[id] = n; });
+      sorted.sort(function (a, b) {
+        var x = at[a.id] != null ? at[a.id] : before.length, y = at[b.id] != null ? at[b.id] : before.length;
+        return x - y;  // a stable sort: the new ones keep the wall's order after the others
+      });
+    }
+    ui.ideaOrder[d.key] = sorted.map(function (i) { return i.id; });
+    return sorted;
+  }
+
   function ideasPoolHTML(d) {
     var ideas = view.committee.ideas;
     var mine = ui.dots[d.key] || myVote(d) || {};
@@ -424,6 +456,7 @@
     var left = d.dots - used;
     var open = d.locked == null;
     if (!ideas.length) return '<p class="hint">' + esc(gettext("No ideas yet. Write the first one!")) + "</p>";
+    ideas = poolOrder(d, ideas);
     var items = ideas.map(function (i) {
       var n = mine[i.id] || 0;
       var who = i.author ? esc(i.author) : '<span class="tag">' + esc(gettext("idea card")) + "</span>";
@@ -506,7 +539,7 @@
   }
 
   function taskBlocks() {
-    var blocks = [["next", nextHTML()], ["message", messageHTML()], ["fresh", freshHTML()], ["status", statusHTML()]];
+    var blocks = [["next", nextHTML()], ["status", statusHTML()]];
     if (view.me.removed) return blocks;
     blocks.push(["intro", introHTML()]);
     var c = view.committee;
@@ -600,6 +633,7 @@
     tidyPending();
     noteFresh();
     PM.update(document.getElementById("round-header"), [["h", headerHTML()]]);
+    PM.update(document.getElementById("alerts"), [["message", messageHTML()], ["fresh", freshHTML()]]);
     PM.update(document.getElementById("panel-tasks"), taskBlocks());
     PM.update(document.getElementById("panel-case"), caseBlocks());
     PM.update(document.getElementById("panel-role"), roleBlocks());
@@ -705,9 +739,27 @@
     if (act === "goto") {
       var key = el.getAttribute("data-key");
       ui.fresh = ui.fresh.filter(function (k) { return k !== key; });
+      if (ui.tab !== "tasks") showTab("tasks");
       render(view);
       var target = document.getElementById("decision-" + keyId(key));
-      if (target) { target.scrollIntoView({ block: "start" }); target.focus({ preventScroll: true }); }
+      if (target) {
+        // Below the sticky header, whatever its height now.
+        var head = document.querySelector(".sticky-head");
+        var top = target.getBoundingClientRect().top + window.pageYOffset - (head ? head.offsetHeight : 0) - 8;
+        window.scrollTo(0, Math.max(0, top));
+        target.focus({ preventScroll: true });
+      }
+      return;
+    }
+    if (act === "dismiss-fresh") {
+      ui.fresh = [];
+      render(view);
+      document.getElementById("tab-" + ui.tab).focus({ preventScroll: true });
+      return;
+    }
+    if (act === "fold") {
+      ui.folded = ui.folded === view.session.message ? null : view.session.message;
+      render(view);
       return;
     }
     var d = find(el.getAttribute("data-key"));
@@ -740,6 +792,9 @@
       dots[idea] = Math.max(0, (dots[idea] || 0) + delta);
       if (!dots[idea]) delete dots[idea];
       ui.dots[d.key] = dots;
+      ui.dotting = Date.now() + DOTTING_HOLD;
+      clearTimeout(ui.dottingTimer);
+      ui.dottingTimer = setTimeout(function () { render(view); }, DOTTING_HOLD + 50);
       render(view);
       client.act({ type: "vote", key: d.key, value: dots }).then(function (ok) {
         if (!ok) { delete ui.dots[d.key]; render(view); }

@@ -23,7 +23,7 @@
   function lobbyHTML() {
     var lobby = view.lobby || { count: 0, names: [] };
     return '<section class="pj-lobby"><div class="pj-join">' +
-      '<p class="pj-kicker">' + esc(gettext("Join on your phone")) + "</p>" +
+      '<h1 class="pj-kicker">' + esc(gettext("Join on your phone")) + "</h1>" +
       '<p class="pj-site" data-testid="join-site">' + esc(screen.getAttribute("data-join-site")) + "</p>" +
       '<p class="pj-kicker">' + esc(gettext("and type the code")) + "</p>" +
       '<p class="pj-code" data-testid="join-code">' + esc(code) + "</p>" +
@@ -42,7 +42,15 @@
     return '<header class="pj-head"><div><p class="pj-kicker">' + esc(kicker) + "</p>" +
       '<h1 class="pj-title" data-testid="round-title">' + esc(s.status === "ended" ? s.title : s.round_info.title) + "</h1>" +
       (s.status === "running" && s.round_info.lead_name ? '<p class="pj-lead">' + esc(gettext("Leads this round:")) + " " + esc(s.round_info.lead_name) + "</p>" : "") +
-      "</div>" + (s.status === "running" ? PM.timerHTML("timer-huge") : "") + "</header>";
+      "</div>" + (showTimer() ? PM.timerHTML("timer-huge") : "") + "</header>";
+  }
+
+  /* The clock only where it means something: not after the end, and not in a round
+     without decisions (the results, a reflection) unless the host has it running. */
+  function showTimer() {
+    var s = view.session;
+    if (s.status !== "running") return false;
+    return !!s.round_info.lead || (s.timer && s.timer.ends_at != null);
   }
 
   function metersHTML(meters) {
@@ -81,28 +89,70 @@
     });
   }
 
-  var WALL_SPACE = 24;  // idea notes that fit on one screen, shared by the committees
+  /* The wall's order: most dots first; among equals the players' own ideas before
+     the idea cards a tool brought in, and the newest first (a new idea is seen). */
+  function byWallOrder(a, b) {
+    return (b.dots - a.dots) || ((a.card ? 1 : 0) - (b.card ? 1 : 0)) || (+b.id - +a.id);
+  }
+
+  var WALL_MAX = 40;  // notes drawn per committee; fitWall() hides those below the screen
+
+  function moreText(n) {
+    return fmt(ngettext("and %(n)s more idea", "and %(n)s more ideas", n), { n: n });
+  }
 
   function wallHTML() {
     var ids = committeeIds();
-    var each = Math.max(4, Math.floor(WALL_SPACE / Math.max(1, ids.length)));
     var cols = ids.map(function (cid) {
       var c = view.committees[cid];
-      var ideas = (c.ideas || []).slice().sort(function (a, b) { return b.dots - a.dots; });
-      var more = Math.max(0, ideas.length - each);
-      ideas = ideas.slice(0, each);
+      var all = (c.ideas || []).slice().sort(byWallOrder);
+      var ideas = all.slice(0, WALL_MAX);
       var ds = c.decisions || [];
       var locked = ds.filter(function (d) { return d.locked != null; }).length;
-      return '<section class="pj-wall-col"><h2>' + esc(fmt(gettext("Committee %(name)s"), { name: c.name })) +
+      return '<section class="pj-wall-col" data-total="' + all.length + '"><h2>' + esc(fmt(gettext("Committee %(name)s"), { name: c.name })) +
         ' <span class="pj-wall-progress">' + esc(fmt(gettext("%(n)s of %(total)s locked"), { n: locked, total: ds.length })) + "</span></h2>" +
         '<ul class="pj-ideas">' + ideas.map(function (i) {
-          return '<li class="pj-idea' + (i.kept ? " is-kept" : "") + '"><p>' + esc(i.text) + "</p>" +
-            '<p class="pj-dots">' + (i.dots ? '<span aria-hidden="true">' + "●".repeat(Math.min(i.dots, 12)) + "</span> " : "") +
+          return '<li class="pj-idea' + (i.kept ? " is-kept" : "") + '"><p class="pj-idea-text">' + esc(i.text) + "</p>" +
+            '<p class="pj-dots">' + (i.dots ? '<span aria-hidden="true">' + "●".repeat(Math.min(i.dots, 8)) + "</span> " : "") +
             esc(fmt(ngettext("%(n)s dot", "%(n)s dots", i.dots), { n: i.dots })) + (i.kept ? " · ✓ " + esc(gettext("goes forward")) : "") + "</p></li>";
-        }).join("") + "</ul>" + (more ? '<p class="pj-more">' + esc(fmt(ngettext("and %(n)s more idea", "and %(n)s more ideas", more), { n: more })) + "</p>" : "") + "</section>";
+        }).join("") + "</ul>" +
+        '<p class="pj-more"' + (all.length > ideas.length ? "" : " hidden") + ">" + esc(moreText(all.length - ideas.length)) + "</p></section>";
     }).join("");
-    return '<section class="pj-wall" data-testid="idea-wall"><h2 class="sr-only">' + esc(gettext("Idea wall")) + "</h2>" + cols + "</section>";
+    return '<section class="pj-wall" data-testid="idea-wall" data-committees="' + Math.min(ids.length, 4) + '">' +
+      '<h2 class="sr-only">' + esc(gettext("Idea wall")) + "</h2>" + cols + "</section>";
   }
+
+  /* The projector cannot scroll: each committee shows the notes that fit above the
+     bottom of the screen (the best first) and counts the rest as "and N more ideas". */
+  function fitWall() {
+    var wall = screen.querySelector(".pj-wall");
+    if (!wall) return;
+    var cols = wall.querySelectorAll(".pj-wall-col");
+    var perRow = Math.max(1, getComputedStyle(wall).gridTemplateColumns.split(" ").length);
+    var rows = Math.ceil(cols.length / perRow);
+    var bottom = window.innerHeight - 12;
+    // More committees than fit in a row: each row of them gets its share of the height.
+    var rowHeight = (bottom - wall.getBoundingClientRect().top) / rows;
+    Array.prototype.forEach.call(cols, function (col) {
+      var limit = Math.min(bottom, col.getBoundingClientRect().top + rowHeight);
+      var notes = col.querySelectorAll(".pj-idea");
+      var more = col.querySelector(".pj-more");
+      var total = parseInt(col.getAttribute("data-total"), 10) || notes.length;
+      var shown = notes.length;
+      function mark() {
+        more.hidden = shown >= total;
+        more.textContent = moreText(total - shown);
+      }
+      for (var i = 0; i < notes.length; i++) notes[i].hidden = false;
+      mark();
+      while (shown > 1 && col.getBoundingClientRect().bottom > limit) {
+        shown -= 1;
+        notes[shown].hidden = true;
+        mark();
+      }
+    });
+  }
+  window.addEventListener("resize", fitWall);
 
   function outcomesHTML() {
     var items = committeeIds().filter(function (cid) { return view.committees[cid].outcome; }).map(function (cid) {
@@ -127,7 +177,9 @@
       else if (ideaRound()) blocks.push(["wall", wallHTML()]);
       else blocks.push(["grid", progressHTML()]);
     }
+    screen.classList.toggle("is-wall", blocks[blocks.length - 1][0] === "wall");
     PM.update(screen, blocks);
+    fitWall();
     PM.paintTimers();
   }
 
