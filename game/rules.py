@@ -965,14 +965,22 @@ _HANDLERS = {
 # --- questions the views ask -------------------------------------------------------------
 
 
-def round_decisions(state: State, c: dict) -> dict[str, dict]:
-    return {k: d for k, d in c["decisions"].items() if d["round"] == state["round"]}
+def round_decisions(case: Case, state: State, c: dict) -> dict[str, dict]:
+    """The decisions of the current round, in the case's task order.
+
+    Not in the order of the stored dict: PostgreSQL's jsonb keeps no key order,
+    and a page must list the tasks the same way before and after a reload.
+    """
+    tasks = {t.id: i for i, t in enumerate(case.rounds[state["round"]].tasks)}
+    now = [(k, d) for k, d in c["decisions"].items() if d["round"] == state["round"]]
+    now.sort(key=lambda kd: (tasks.get(kd[1]["task"], len(tasks)), kd[0]))
+    return dict(now)
 
 
 def committee_done(case: Case, state: State, c: dict) -> bool:
     """Every required decision of the round is locked."""
     return all(
         d["locked"] is not None
-        for d in round_decisions(state, c).values()
+        for d in round_decisions(case, state, c).values()
         if task_of(case, d).required
     )

@@ -152,7 +152,7 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
     c = state["committees"][cid]
     full = audience != "projector"
     show_meters = audience == "host" or meters_shown(case, state)
-    decisions = rules.round_decisions(state, c)
+    decisions = rules.round_decisions(case, state, c)
     outcome = next((o for o in case.outcomes if o.id == c["outcome"]), None)
     part: dict[str, Any] = {
         "id": cid,
@@ -252,7 +252,7 @@ def player_view(
             "card": _card_for(case, state, c["roles"].get(pid)) if c else None,
             "votes": {
                 k: d["votes"][pid]
-                for k, d in rules.round_decisions(state, c).items()
+                for k, d in rules.round_decisions(case, state, c).items()
                 if pid in d["votes"]
             }
             if c

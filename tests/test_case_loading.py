@@ -16,6 +16,9 @@ from cases.management.commands.load_case import Command as LoadCaseCommand
 from cases.models import Case, CaseVersion, content_hash
 from cases.schema import CaseError
 
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = pytest.mark.postgres
+
 CASES = Path(__file__).parent / "cases"
 MINI = CASES / "mini.yaml"
 SCHOOL = Path(__file__).parent.parent / "cases" / "skole.yaml"

@@ -25,7 +25,8 @@ from game.consumers import BUCKET_SIZE, seat_cookie
 from game.models import Event, Session
 from tests.support import QUIET, WAIT, Client, connect, everyone_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 @database_sync_to_async

@@ -22,6 +22,9 @@ from game.models import Session
 from tests.conftest import NAMES
 from tests.support import Client, connect, everyone_until, player_client
 
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = pytest.mark.postgres
+
 NOW = 2_000_000_000.0
 
 

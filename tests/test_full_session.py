@@ -19,7 +19,8 @@ from game.models import Event, Session
 from tests.conftest import NAMES
 from tests.support import Client, connect, everyone_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 @pytest.fixture

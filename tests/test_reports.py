@@ -30,6 +30,9 @@ from cases.schema import Meter
 from game import actions, reports
 from game.models import Event, Session
 
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = pytest.mark.postgres
+
 CASES = Path(__file__).parent / "cases"
 NAMES = [
     "Bodil Kjærsgaard",

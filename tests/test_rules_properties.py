@@ -87,7 +87,7 @@ def next_action(draw, state: dict, clock: float) -> dict[str, Any]:
         own = state["players"].get(player, {}).get("committee")
         cid = own if own in state["committees"] and draw(st.integers(0, 3)) else None
         cid = cid or (draw(st.sampled_from(cids)) if cids else None)
-        decisions = rules.round_decisions(state, state["committees"][cid]) if cid else {}
+        decisions = rules.round_decisions(CASE, state, state["committees"][cid]) if cid else {}
         if decisions and draw(st.integers(0, 4)):
             key = draw(st.sampled_from(sorted(decisions)))
         else:

@@ -52,7 +52,7 @@ def lead_of(case: Case, state: dict, cid: str) -> str:
 def play_round(case: Case, state: dict, do) -> dict:
     """Every member votes the committee's path for each decision; the lead locks."""
     for cid, c in state["committees"].items():
-        for key, d in rules.round_decisions(state, c).items():
+        for key, d in rules.round_decisions(case, state, c).items():
             value = PATHS[cid][d["task"]]
             for p in rules.active_members(state, cid):
                 state = do({"kind": "vote", "player": p, "key": key, "value": value})

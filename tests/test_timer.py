@@ -18,7 +18,8 @@ from game import actions, timers
 from game.models import Event, Session
 from tests.support import connect
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Also run against PostgreSQL (make test runs the postgres tests a second time there).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 T0 = 1_900_000_000.0  # the clock the tests give the rules
 
