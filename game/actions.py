@@ -10,6 +10,8 @@ session's group only after the transaction has committed.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ from . import protocol, rules, visibility
 from .models import Event, Player, Session, hash_token, new_code
 
 Refused = rules.Refused
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Done:
     session_id: int
     version: int
     events: list[dict]
-    bundle: dict[str, Any]
+    bundle: dict[str, Any] | None  # None: the viewers must fetch a snapshot
 
 
 def group_name(session_id: int) -> str:
@@ -64,24 +67,41 @@ def _locked(session_id: int) -> Session:
 # session id -> (version, every viewer's views at that version). The views an
 # action starts from are the ones the previous action ended with, so in the
 # usual case (one process, or the same process twice) they are not made again.
+# Consumers and HTTP views run actions in different threads: hence the lock.
 _views: dict[int, tuple[int, dict]] = {}
+_views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
 
 
 def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
-    """Work out every viewer's patches from version - 1 to version (after the commit)."""
-    case, meta = session.case, session.meta()
-    cached = _views.get(session.pk)
-    if cached and cached[0] == session.version - 1:
-        before = cached[1]
-    else:
-        before = visibility.all_views(case, old, meta)
-    after = visibility.all_views(case, new, meta)
-    _views.pop(session.pk, None)
-    _views[session.pk] = (session.version, after)
-    if len(_views) > MAX_CACHED_SESSIONS:
-        del _views[next(iter(_views))]  # the session that changed least recently
-    return Done(session.pk, session.version, events, visibility.bundle(before, after))
+    """Every viewer's patches from version - 1 to version; called after the commit.
+
+    The views are made from the states alone (they never change in place: the
+    rules work on a copy). Should making them fail, the change is saved all the
+    same, so the clients are told to fetch a snapshot instead (bundle None).
+    """
+    case, meta, version = session.case, session.meta(), session.version
+    try:
+        with _views_lock:
+            cached = _views.get(session.pk)
+        if cached and cached[0] == version - 1:
+            before = cached[1]
+        else:
+            before = visibility.all_views(case, old, meta)
+        after = visibility.all_views(case, new, meta)
+        bundle = visibility.bundle(before, after)
+    except Exception:
+        log.exception("views for %s v%s", session.code, version)
+        with _views_lock:
+            _views.pop(session.pk, None)
+        return Done(session.pk, version, events, None)
+    with _views_lock:
+        if _views.get(session.pk, (0,))[0] < version:  # another thread may be newer
+            _views.pop(session.pk, None)
+            _views[session.pk] = (version, after)
+        while len(_views) > MAX_CACHED_SESSIONS:
+            _views.pop(next(iter(_views)))  # the session that changed least recently
+    return Done(session.pk, version, events, bundle)
 
 
 def perform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
@@ -100,16 +120,22 @@ async def broadcast(done: Done) -> None:
     The in-memory layer deep-copies a message for every consumer; a string is
     copied for free, while the nested patches of 200 players took 9 s a change
     (bench/broadcast.py). Each consumer forwards only its own viewer's text.
+    Without patches (see ``_done``) every viewer is sent a fresh snapshot.
     """
     b = done.bundle
-    frames = {
-        "host": protocol.dumps(b["host"]),
-        "projector": protocol.dumps(b["projector"]),
-        "players": {pid: protocol.dumps(p) for pid, p in b["players"].items()},
-    }
-    await get_channel_layer().group_send(
-        group_name(done.session_id), {"type": "game.patch", "v": done.version, "frames": frames}
-    )
+    if b is None:
+        message = {"type": "game.resync", "v": done.version}
+    else:
+        frames = {
+            "host": protocol.dumps(b["host"]),
+            "projector": protocol.dumps(b["projector"]),
+            "players": {pid: protocol.dumps(p) for pid, p in b["players"].items()},
+        }
+        message = {"type": "game.patch", "v": done.version, "frames": frames}
+    try:
+        await get_channel_layer().group_send(group_name(done.session_id), message)
+    except Exception:  # the change is saved; clients repair a missed version by a sync
+        log.exception("broadcast of session %s v%s", done.session_id, done.version)
 
 
 async def aperform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
@@ -127,7 +153,7 @@ def perform_and_broadcast(session_id: int, action: dict[str, Any], *, actor: str
 
 
 def broadcast_sync(done: Done) -> None:
-    """``broadcast`` from sync code; it opens a loop per call, so not for hot paths."""
+    """``broadcast`` from sync code (HTTP views, commands)."""
     async_to_sync(broadcast)(done)
 
 
@@ -205,4 +231,6 @@ async def fire_due_timers(now: float | None = None) -> list[Done]:
             done.append(await aperform(session_id, {"kind": "tick", "now": now}, actor="system"))
         except Refused:
             pass  # another process fired it first, or the host paused it meanwhile
+        except Exception:  # one broken session must not stop the clock of the others
+            log.exception("timer of session %s", session_id)
     return done

@@ -143,6 +143,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         patch = frames["players"].get(self.pid, "[]") if self.viewer == "player" else frames[self.viewer]
         await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
 
+    async def game_resync(self, event: dict) -> None:
+        """The server could not cut this change into patches: a fresh snapshot instead."""
+        await self.send_snapshot()
+
     async def _send(self, data: dict) -> None:
         await self.send(text_data=protocol.dumps(data))
 

@@ -632,3 +632,24 @@ async def test_a_fault_in_the_server_is_a_polite_error_and_changes_nothing(
     monkeypatch.undo()
     assert await db_version(formed_session) == before
     assert (await bo.send(type="ping"))["type"] == "pong"  # the connection is still open
+
+
+async def test_a_change_the_server_cannot_cut_into_patches_reaches_everyone_as_a_snapshot(
+    formed_session, people, monkeypatch
+):
+    await host_does(formed_session, kind="start")
+    await host_does(formed_session, kind="advance")
+    bo, dan = await people.player("Bo"), await people.player("Dan")
+    await people.settle(bo, dan)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a view")
+
+    monkeypatch.setattr("game.visibility.all_views", broken)
+    answer = await bo.send(type="vote", key="fokus", value=["f1"], ref=7)
+    monkeypatch.undo()
+    assert answer["type"] == "ok"  # the vote is saved: no "try again" that would vote twice
+    frame = await dan.frame()
+    assert frame["type"] == "snapshot" and frame["v"] == answer["v"]
+    fokus = next(d for d in dan.view["committee"]["decisions"] if d["key"] == "fokus")
+    assert fokus["tally"] == {"f1": 1}
