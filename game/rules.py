@@ -9,11 +9,12 @@ The state is a JSON-ready dict (it is stored as such)::
     status      "lobby" | "running" | "ended"
     round       index into case.rounds
     options     {size, show_meters, rotate_roles, lock_on_timeout, personas}
-    players     {pid: {name, committee, removed}}           pids are strings
+    players     {pid: {name, committee, removed, online}}   pids are strings; online counts tabs
     committees  {cid: committee}                            cids are strings
     timer       {remaining, ends_at, fired}                 seconds; ends_at is epoch
     message     the host's latest message to everyone
     seq         the last idea id handed out
+    reached     the furthest round entered (a step back does not set a round up again)
 
 A committee::
 
@@ -93,6 +94,7 @@ def new_state(case: Case, options: dict[str, Any] | None = None) -> State:
         "timer": {"remaining": case.rounds[0].minutes * 60, "ends_at": None, "fired": False},
         "message": "",
         "seq": 0,
+        "reached": -1,
     }
 
 
@@ -363,13 +365,20 @@ def _outcome(case: Case, c: dict) -> str:
 
 
 def _enter_round(case: Case, state: State, index: int) -> list[Event]:
-    """Set up round ``index`` for every committee (once; stepping back keeps it)."""
+    """Set up round ``index`` for every committee.
+
+    What a round sets up happens once: after a step back, entering it again
+    keeps its decisions, cards and roles. The council's outcome alone is
+    decided anew, as the committee may have changed its course meanwhile.
+    """
     round_ = case.rounds[index]
+    first_time = index > state["reached"]
     state["round"] = index
+    state["reached"] = max(index, state["reached"])
     state["timer"] = {"remaining": round_.minutes * 60, "ends_at": None, "fired": False}
     events: list[Event] = [{"kind": "round", "round": index}]
     for cid, c in state["committees"].items():
-        if state["options"]["rotate_roles"] and index > 0:
+        if state["options"]["rotate_roles"] and index > 0 and first_time:
             _rotate_roles(state, cid)
         for task in round_.tasks:
             if task.type == "card":
@@ -383,7 +392,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         events.append(
             {"kind": "roles", "committee": cid, "round": index, "roles": dict(c["roles"])}
         )
-        if round_.outcome and c["outcome"] is None:
+        if round_.outcome and c["outcome"] != _outcome(case, c):
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
     return events
