@@ -48,6 +48,12 @@ class SessionAdmin(ReadOnly):
     readonly_fields = fields
     inlines = [EventInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """An ended session may go; a live one would leave a room of phones stranded."""
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.status == "ended"
+        )
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case_version__case", "host")
 

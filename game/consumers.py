@@ -134,13 +134,21 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def send_snapshot(self, ref: Any = None) -> None:
         session = await self._session(pk=self.session_id)
+        if session is None:  # deleted in the admin meanwhile
+            return await self._refuse(
+                "no_session", _("The session no longer exists."), CLOSE_NO_SESSION
+            )
         version, view = await database_sync_to_async(_snapshot)(session, self.viewer, self.pid)
         await self._send({"type": "snapshot", "v": version, "view": view, "ref": ref})
 
     async def game_patch(self, event: dict) -> None:
         """A change in the session: forward this viewer's patches, and only those."""
         frames = event["frames"]
-        patch = frames["players"].get(self.pid, "[]") if self.viewer == "player" else frames[self.viewer]
+        patch = (
+            frames["players"].get(self.pid, "[]")
+            if self.viewer == "player"
+            else frames[self.viewer]
+        )
         await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
 
     async def game_resync(self, event: dict) -> None:
@@ -179,7 +187,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     def _session(self, pk: int | None = None) -> Session | None:
         query = Session.objects.select_related("case_version")
         if pk is not None:
-            return query.get(pk=pk)
+            return query.filter(pk=pk).first()
         code = str(self.scope["url_route"]["kwargs"]["code"]).upper()
         return query.filter(code=code).first()
 
@@ -204,8 +212,7 @@ class HostConsumer(GameConsumer):
     viewer = "host"
 
     async def authenticate(self, session: Session) -> tuple | None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or user.pk != session.host_id:
+        if not await database_sync_to_async(session.is_run_by)(self.scope.get("user")):
             return ("not_host", _("Only the session's host can run it."), CLOSE_NOT_HOST)
         return None
 

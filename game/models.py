@@ -58,6 +58,12 @@ class Session(models.Model):
     def case(self) -> Case:
         return self.case_version.parsed()
 
+    def is_run_by(self, user) -> bool:
+        """Only the session's own host runs it, and only while a staff account."""
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff) and (
+            user.pk == self.host_id
+        )
+
     def meta(self) -> dict:
         """What the views need besides the state."""
         return {"code": self.code}

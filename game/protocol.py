@@ -26,6 +26,7 @@ def _loads(text: str) -> Any:
         raise ValueError("too large or too deeply nested")
     return json.loads(text)
 
+
 Key = Annotated[str, StringConstraints(max_length=100)]
 Ref = Annotated[str, StringConstraints(max_length=40)] | int | None
 Choice = Annotated[str, StringConstraints(max_length=100)]

@@ -143,6 +143,7 @@ def _time(dt: datetime | None) -> str:
 
 # --- roles round by round -------------------------------------------------------------------
 
+
 def _roles_by_round(log: Sequence[Event]) -> dict[int, dict]:
     """{round index: {pid: role}}: who held which role as each round began.
 

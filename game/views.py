@@ -81,10 +81,16 @@ def refusal_text(exc: rules.Refused) -> str:
     return gettext(exc.reason) % exc.params if exc.params else gettext(exc.reason)
 
 
-@csrf_exempt  # for bots and scripts: no cookie is read, so there is nothing to forge
+@csrf_exempt  # for bots and scripts: it reads no cookie and sets none, so nothing to forge
 @require_POST
 def api_join(request: HttpRequest) -> JsonResponse:
-    """POST {"code", "name"} -> 201 {"code", "token", "cookie"}; for bots and scripts."""
+    """POST {"code", "name"} as JSON -> 201 {"code", "token", "cookie"}; for bots and scripts.
+
+    The caller sends the token as the cookie itself. Setting it here would let
+    any site post a form that takes over a visitor's seat cookie.
+    """
+    if request.content_type != "application/json":
+        return JsonResponse({"error": "bad_request", "reason": gettext("Send JSON.")}, status=415)
     try:
         data = json.loads(request.body or b"{}")
         code, name = str(data["code"]), data["name"]
@@ -97,11 +103,9 @@ def api_join(request: HttpRequest) -> JsonResponse:
     except rules.Refused as exc:
         status = 404 if exc.code == "no_session" else 409
         return JsonResponse({"error": exc.code, "reason": refusal_text(exc)}, status=status)
-    response = JsonResponse(
+    return JsonResponse(
         {"code": session.code, "token": token, "cookie": seat_cookie(session.code)}, status=201
     )
-    set_seat_cookie(response, session, token)
-    return response
 
 
 # --- players -----------------------------------------------------------------------------
@@ -141,6 +145,9 @@ def join_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
         if form.is_valid():
+            session = find_session(form.cleaned_data["code"])
+            if session is not None and _seated(request, session):
+                return redirect("play", code=session.code)  # this device has a seat already
             try:
                 session, token = take_seat(form.cleaned_data["code"], form.cleaned_data["name"])
             except rules.Refused as exc:
@@ -250,9 +257,9 @@ def host_required(view):
 
 
 def own_session(request: HttpRequest, code: str) -> Session:
-    """The session with this code if it is the user's own; 404 otherwise."""
+    """The session with this code if the user may run it; 404 otherwise."""
     session = find_session(code)
-    if session is None or session.host_id != request.user.pk:
+    if session is None or not session.is_run_by(request.user):
         raise Http404
     return session
 

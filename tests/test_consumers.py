@@ -653,3 +653,12 @@ async def test_a_change_the_server_cannot_cut_into_patches_reaches_everyone_as_a
     assert frame["type"] == "snapshot" and frame["v"] == answer["v"]
     fokus = next(d for d in dan.view["committee"]["decisions"] if d["key"] == "fokus")
     assert fokus["tally"] == {"f1": 1}
+
+
+async def test_a_host_who_is_no_longer_staff_cannot_run_the_session(formed_session, alice, clients):
+    alice.is_staff = False
+    await database_sync_to_async(alice.save)()
+    host = Client(connect(f"/ws/host/{formed_session.code}/", user=alice), "alice")
+    first = await host.connect()
+    assert first["type"] == "error" and first["code"] == "not_host"
+    assert (await host.communicator.receive_output(WAIT))["type"] == "websocket.close"

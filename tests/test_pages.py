@@ -113,6 +113,24 @@ def test_a_good_join_sets_the_seat_cookie_and_goes_to_the_game(client, session):
     assert 'data-testid="tab-role"' in play.text
 
 
+def test_joining_again_from_a_seated_device_goes_back_to_the_seat(client, session):
+    first = join(client, session.code, "Bo")
+    again = join(client, session.code, "Bo")  # the phone's back button, the form sent twice
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    session.refresh_from_db()
+    assert [p["name"] for p in session.state["players"].values()] == ["Bo"]  # no second seat
+
+
+def test_the_join_api_takes_json_only_and_sets_no_cookie(client, session):
+    # A form on another site can post text/plain; it must not take over a seat cookie.
+    forged = client.post("/api/join/", f'{{"code": "{session.code}", "name": "X"}}', "text/plain")
+    assert forged.status_code == 415 and not forged.cookies
+    seat = client.post("/api/join/", {"code": session.code, "name": "Bot"}, "application/json")
+    assert seat.status_code == 201 and seat.json()["token"] and not seat.cookies
+    session.refresh_from_db()
+    assert [p["name"] for p in session.state["players"].values()] == ["Bot"]
+
+
 def test_the_play_page_without_a_seat_goes_to_the_join_page(client, session):
     page = client.get(f"/play/{session.code}/")
     assert page.status_code == 302
