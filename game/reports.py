@@ -141,6 +141,10 @@ def _time(dt: datetime | None) -> str:
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else ""
 
 
+# Devices connecting and going: the dashboard's "online", not what the committee did.
+NOT_EXPORTED = {"presence", "reset_presence"}
+
+
 # --- roles round by round -------------------------------------------------------------------
 
 
@@ -608,6 +612,8 @@ class _Report:
                 continue  # a join carries the display name
             if key in ("player", "by") and isinstance(value, str):
                 value = self.who(value)
+            elif key == "roles" and isinstance(value, dict):  # {pid: role}
+                value = {self.who(pid): role for pid, role in value.items()}
             elif key == "text" and isinstance(value, str):
                 value = self.text(value)
             out[key] = value
@@ -644,6 +650,7 @@ class _Report:
                     "events": [self._clean(e) for e in ev.events],
                 }
                 for ev in self.log
+                if ev.kind not in NOT_EXPORTED
             ],
         }
 

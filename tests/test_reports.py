@@ -309,6 +309,9 @@ def test_no_display_name_leaves_in_any_file(played):
     joins = [e for ev in log["events"] for e in ev["events"] if e["kind"] == "join"]
     assert len(joins) == len(NAMES) and all("name" not in e for e in joins)
     assert [ev["version"] for ev in log["events"]] == list(range(1, played.version + 1))
+    # Who held which role is keyed by pseudonym too, never by the database's ids.
+    roles = [e["roles"] for ev in log["events"] for e in ev["events"] if e["kind"] == "roles"]
+    assert roles and all(re.fullmatch(r"P\d+", who) for r in roles for who in r)
 
 
 def test_formula_like_text_stays_text(played):
