@@ -376,7 +376,11 @@ def _reference_errors(case: Case):
     yield from dupes("learning_goals", [g.id for g in case.learning_goals])
     yield from dupes("meters", [m.id for m in case.meters])
     yield from dupes("roles", [r.id for r in case.roles])
+    # A seat is a role, a persona or "member": one id space, or a persona could lead.
     yield from dupes("personas", [p.id for p in case.personas])
+    for i, p in enumerate(case.personas):
+        if p.id in roles or p.id == "member":
+            yield f"personas[{i}].id: '{p.id}' is already a role's id (or 'member')"
     yield from dupes("stakeholders", [s.id for s in case.stakeholders])
     yield from dupes("idea_cards", [c.id for c in case.idea_cards])
     yield from dupes("rounds", [r.id for r in case.rounds])
@@ -407,6 +411,11 @@ def _reference_errors(case: Case):
                 yield f"idea_cards[{i}].unlocked_by[{j}]: unknown stakeholder '{sid}'"
     yield from cards("dilemmas", case.dilemmas)
     yield from cards("events", case.events)
+    # The host injects a card by its id from either deck: one id space.
+    dilemma_ids = {c.id for c in case.dilemmas}
+    for i, c in enumerate(case.events):
+        if c.id in dilemma_ids:
+            yield f"events[{i}].id: '{c.id}' is also a dilemma's id"
     for i, r in enumerate(case.rounds):
         path = f"rounds[{i}]"
         if r.lead is not None and r.lead not in roles:

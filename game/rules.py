@@ -475,7 +475,6 @@ def _join(case: Case, state: State, *, player: str, name: str) -> list[Event]:
             cid for cid in state["committees"] if len(active_members(state, cid)) < MAX_COMMITTEE
         ]
         if not open_:
-            del state["players"][player]
             raise Refused("full", _("Every committee is full."))
         cid = min(open_, key=lambda k: (len(active_members(state, k)), int(k)))
         events += _seat(case, state, player, cid)

@@ -35,6 +35,8 @@ FAULTS = {
     "unknown_unlocked_by.yaml": "idea_cards[0].unlocked_by[0]: unknown stakeholder 's9'",
     "unknown_lead.yaml": "rounds[1].lead: unknown role 'borgmester', expected one of",
     "duplicate_id.yaml": "dilemmas: duplicate id 'd1'",
+    "persona_is_a_role.yaml": "personas[0].id: 'ig' is already a role's id",
+    "card_in_both_decks.yaml": "events[0].id: 'd1' is also a dilemma's id",
     "invalid_yaml.yaml": "cannot read the file: while parsing a flow mapping",
 }
 
