@@ -66,8 +66,6 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
         },
         "timer": {"remaining": t["remaining"], "ends_at": t["ends_at"], "fired": t["fired"]},
         "message": state["message"],
-        # How many have joined (not removed): the players' waiting room shows it.
-        "joined": sum(not p["removed"] for p in state["players"].values()),
         "show_meters": meters_shown(case, state),
     }
 
@@ -226,10 +224,27 @@ def _card_for(case: Case, state: rules.State, role: str | None) -> dict | None:
     return {"kind": "member", "id": rules.MEMBER, "name": "member"}
 
 
+def _common(case: Case, state: rules.State, meta: dict) -> View:
+    """The parts every player sees alike."""
+    return {
+        "session": session_part(case, state, meta),
+        "case": {"brief": case.brief, "mandate": case.mandate},
+        # How many have joined, for the waiting room: a part of its own, as it
+        # changes with every arrival while the rest of the session does not.
+        "joined": sum(not p["removed"] for p in state["players"].values()),
+    }
+
+
 def player_view(
-    case: Case, state: rules.State, pid: str, meta: dict, *, committees: dict | None = None
+    case: Case,
+    state: rules.State,
+    pid: str,
+    meta: dict,
+    *,
+    common: View | None = None,
+    committees: dict | None = None,
 ) -> View:
-    """What one player sees. ``committees`` may carry committee parts already made."""
+    """What one player sees. ``common`` and ``committees`` may carry parts already made."""
     player = state["players"][pid]
     cid = None if player["removed"] else player["committee"]
     c = state["committees"][cid] if cid else None
@@ -240,8 +255,7 @@ def player_view(
     else:
         committee = None
     return {
-        "session": session_part(case, state, meta),
-        "case": {"brief": case.brief, "mandate": case.mandate},
+        **(common or _common(case, state, meta)),
         "committee": committee,
         "me": {
             "id": pid,
@@ -341,6 +355,7 @@ def patch(view: View, patches: list[Patch]) -> View:
 
 def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
     """Every viewer's view of one state: the host's, the projector's, each player's."""
+    common = _common(case, state, meta)
     committees = {
         cid: committee_part(case, state, cid, audience="player") for cid in state["committees"]
     }
@@ -348,7 +363,7 @@ def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
         "host": host_view(case, state, meta),
         "projector": projector_view(case, state, meta),
         "players": {
-            pid: player_view(case, state, pid, meta, committees=committees)
+            pid: player_view(case, state, pid, meta, common=common, committees=committees)
             for pid in state["players"]
         },
     }

@@ -164,7 +164,7 @@ async def test_each_viewer_gets_a_snapshot_with_nothing_private_of_others(
     assert all("seated" not in c and "log" not in c for c in projector.view["committees"].values())
     bo = await people.player("Bo")
     assert bo.v == v + 1  # the same version as the others saw
-    assert set(bo.view) == {"session", "case", "committee", "me"}
+    assert set(bo.view) == {"session", "case", "joined", "committee", "me"}
     assert bo.view["committee"]["id"] == "1"
     assert [m["name"] for m in bo.view["committee"]["members"]] == ["Bo", "Dan", "Finn", "Hal"]
     assert bo.view["committee"]["decisions"][0]["voted"] == []  # Cai's vote is not here

@@ -269,7 +269,7 @@ def check_views(state: dict, old: dict) -> dict:
 
 
 def check_player_view(state: dict, pid: str, view: dict) -> None:
-    assert set(view) == {"session", "case", "committee", "me"}
+    assert set(view) == {"session", "case", "joined", "committee", "me"}
     player = state["players"][pid]
     me = view["me"]
     assert me["id"] == pid

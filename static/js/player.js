@@ -193,7 +193,7 @@
       var inCommittee = view.committee ? "<p>" + esc(fmt(gettext("You sit in committee %(name)s."), { name: view.committee.name })) + "</p>" : "";
       return '<div class="panel lobby" data-testid="lobby"><h2>' + esc(gettext("Waiting for the game to start")) + "</h2>" +
         '<p class="big-name">' + esc(gettext("You are")) + " <strong data-testid=\"my-name\">" + esc(me.name) + "</strong></p>" +
-        '<p data-testid="joined-count">' + esc(fmt(ngettext("%(n)s person has joined.", "%(n)s people have joined.", s.joined), { n: s.joined })) + "</p>" +
+        '<p data-testid="joined-count">' + esc(fmt(ngettext("%(n)s person has joined.", "%(n)s people have joined.", view.joined), { n: view.joined })) + "</p>" +
         inCommittee +
         "<p>" + esc(gettext("While you wait, read the case and your role card:")) + "</p>" +
         '<p class="button-row"><button type="button" class="button" data-act="tab" data-tab="case">' + esc(gettext("Read the case")) +
