@@ -200,20 +200,25 @@ def seat_for(session: Session, token: str | None) -> Player | None:
     return Player.objects.filter(session=session, token_hash=hash_token(token)).first()
 
 
-def play_again(session: Session) -> tuple[Session, list[Done]]:
-    """A new session of the same case for the same people; their seats carry over."""
-    new_session = create_session(
-        host=session.host,
-        case_version=session.case_version,
-        options=session.state["options"],
-        previous=session,
-    )
-    dones = []
-    for player in session.players.all():
-        seat = session.state["players"].get(player.pid)
-        if seat is not None and not seat["removed"]:  # the name lives in the state
-            dones.append(join(new_session, seat["name"], token_hash=player.token_hash)[2])
-    return new_session, dones
+def play_again(session: Session) -> Session:
+    """A new session of the same case for the same people; their seats carry over.
+
+    Once per session: pressing the button twice gives the same new session.
+    Nobody is connected to the new one yet, so nothing is broadcast.
+    """
+    with transaction.atomic():
+        old = _locked(session.pk)  # two presses at once: the second waits, then finds the first
+        existing = Session.objects.filter(previous=old).order_by("created").first()
+        if existing is not None:
+            return existing
+        new_session = create_session(
+            host=old.host, case_version=old.case_version, options=old.state["options"], previous=old
+        )
+        for player in old.players.all():
+            seat = old.state["players"].get(player.pid)
+            if seat is not None and not seat["removed"]:  # the name as the rules told it apart
+                join(new_session, seat["name"], token_hash=player.token_hash)
+    return new_session
 
 
 # --- the clock ---------------------------------------------------------------------------

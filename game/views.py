@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SEAT_COOKIE_AGE = 60 * 60 * 24 * 2  # a workshop day and the debrief after it
 MAX_BOTS = 40  # a rehearsal, not a load test
+BOTS_TIMEOUT = 4 * 60 * 60  # seconds: bots of a session nobody ends leave after a workshop
 MAX_CODE_INPUT = 20  # codes are 6 characters; room for spaces typed in between
 
 
@@ -415,7 +416,7 @@ def projector(request: HttpRequest, code: str) -> HttpResponse:
 def play_again(request: HttpRequest, code: str) -> HttpResponse:
     """A new session for the same people; the old one ends so their pages move on."""
     session = own_session(request, code)
-    new_session, _dones = actions.play_again(session)
+    new_session = actions.play_again(session)
     if session.status != "ended":  # after the new one exists: players follow at once
         try:
             actions.perform_and_broadcast(session.pk, {"kind": "end"}, actor="host")
@@ -441,7 +442,7 @@ def start_bots(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, gettext("Choose 1 to %(n)s bots.") % {"n": MAX_BOTS})
         return redirect("dashboard", code=session.code)
     base_url = request.build_absolute_uri("/").rstrip("/")
-    bots.start_bots_thread(base_url, session.code, count)
+    bots.start_bots_thread(base_url, session.code, count, timeout=BOTS_TIMEOUT)
     log.info("started %s bots in %s", count, session.code)
     messages.success(request, gettext("%(n)s bot players are joining.") % {"n": count})
     return redirect("dashboard", code=session.code)

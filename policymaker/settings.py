@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # right after security, per whitenoise docs
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Cookie (the language switch) or Danish; not the browser: see policymaker/middleware.py.
-    "policymaker.middleware.CookieLocaleMiddleware",  # needs the session, before CommonMiddleware
+    "policymaker.middleware.CookieLocaleMiddleware",  # before CommonMiddleware, as Django's
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,9 +159,9 @@ if REDIS_URL:
                 "hosts": [REDIS_URL],
                 # Messages for all consumers of one process queue in one Redis list,
                 # and a group send that finds it full is dropped with only an INFO
-                # log. A round change sends each viewer its own snapshot, so one burst
-                # is one message per connected client (hundreds in a big workshop);
-                # the default 100 would drop some, 1500 leaves headroom for several.
+                # log. Every change is one group message, which each consumer of the
+                # session takes from that list: a burst of changes (forty phones
+                # voting at once) can queue hundreds; 1500 leaves headroom.
                 "capacity": 1500,
                 # Group members expire after this even while connected, so it must
                 # outlast the longest workshop (a long day, < 6 h); shorter than the

@@ -257,6 +257,8 @@ def test_play_again_carries_the_seats_over(client, alice, formed_session, seats)
     old.refresh_from_db()
     assert old.status == "ended"  # so the players' pages move on
     assert sorted(p["name"] for p in new.state["players"].values()) == sorted(seats)
+    again = client.post(f"/host/{old.code}/again/")  # pressed twice: still one new game
+    assert again["Location"] == f"/host/{new.code}/" and Session.objects.count() == 2
 
     _pid, token = seats["Bo"]
     client.logout()

@@ -215,11 +215,13 @@
   var MAX_DELAY = 15000;
   var BASE_DELAY = 500;
   var ANSWER_TIMEOUT = 15000;
+  var SYNC_REF = "sync";
+  var SYNC_RETRY = 2000;  // ms; a refused sync (rate limit) is asked again
 
   function connect(opts) {
     var client = { view: null, version: null, state: "connecting" };
     var ws = null, attempt = 0, pingTimer = null, stableTimer = null, retryTimer = null;
-    var lastSeen = 0, syncing = false, nextRef = 1, pending = {}, stopped = false;
+    var lastSeen = 0, syncing = false, syncTimer = null, nextRef = 1, pending = {}, stopped = false;
     var badge = document.getElementById("conn");
 
     function setState(state) {
@@ -272,6 +274,7 @@
         client.view = msg.view;
         client.version = msg.v;
         syncing = false;
+        clearTimeout(syncTimer);
         setState("online");
         render();
       } else if (msg.type === "event") {
@@ -281,10 +284,10 @@
           client.version = msg.v;
           render();
         } else {
-          syncing = true;  // a gap: at-most-once delivery lost one; ask for the whole view
-          raw({ type: "sync" });
+          requestSync();  // a gap: at-most-once delivery lost one; ask for the whole view
         }
       } else if (msg.type === "ok" || msg.type === "error") {
+        if (msg.ref === SYNC_REF) return;  // refused (e.g. slowed down): the retry timer asks again
         var p = msg.ref != null ? pending[msg.ref] : null;
         if (p) {
           delete pending[msg.ref];
@@ -296,14 +299,22 @@
       }
     }
 
+    /* Ask for a snapshot until one comes: the ask itself may be refused or lost. */
+    function requestSync() {
+      syncing = true;
+      raw({ type: "sync", ref: SYNC_REF });
+      clearTimeout(syncTimer);
+      syncTimer = setTimeout(function () { if (syncing) requestSync(); }, SYNC_RETRY);
+    }
+
     function raw(data) {
       if (ws && ws.readyState === 1) { ws.send(JSON.stringify(data)); return true; }
       return false;
     }
 
     function clearTimers() {
-      clearInterval(pingTimer); clearTimeout(stableTimer); clearTimeout(retryTimer);
-      pingTimer = stableTimer = retryTimer = null;
+      clearInterval(pingTimer); clearTimeout(stableTimer); clearTimeout(retryTimer); clearTimeout(syncTimer);
+      pingTimer = stableTimer = retryTimer = syncTimer = null;
     }
 
     function schedule() {
