@@ -62,11 +62,13 @@ services:
 
 test: venv services messages $(STATIC_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) -m pytest -q
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m postgres
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff format --check .
 
 # Figures, not pass/fail: broadcast latency to 40 and 200 players.
