@@ -69,7 +69,6 @@ test: venv services messages $(STATIC_STAMP)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/ruff format --check .
 
 # Figures, not pass/fail: broadcast latency to 40 and 200 players.
 bench: venv
