@@ -48,6 +48,7 @@ from cases.schema import Case
 from . import rules
 from .models import Event, Session
 from .views import host_required, own_session
+from .visibility import role_name
 
 SEP = " | "  # joins several labels or ids in one cell: a comma would clash with the texts
 YES, NO = "yes", "no"
@@ -126,15 +127,6 @@ def _name_scrubber(state: rules.State, pseudo: dict[str, str]) -> Callable[[str]
         return next(iter(who)) if len(who) == 1 else "[name]"
 
     return lambda text: pattern.sub(replace, text) if text else text
-
-
-def _role_name(case: Case, role: str | None, member: str = "member") -> str:
-    if not role:
-        return ""
-    if role == rules.MEMBER:
-        return member
-    found = case.role(role) or case.persona(role)
-    return found.name if found else role
 
 
 def _time(dt: datetime | None) -> str:
@@ -217,21 +209,6 @@ def _lg_of(case: Case, d: dict) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _ideas_decision(case: Case, c: dict) -> dict | None:
-    return next(
-        (d for d in c["decisions"].values() if rules.task_of(case, d).type == "ideas"), None
-    )
-
-
-def _dots(d: dict | None) -> dict[str, int]:
-    """Idea id -> the dots all members put on it."""
-    dots: dict[str, int] = {}
-    for value in (d or {}).get("votes", {}).values():
-        for idea_id, n in value.items():
-            dots[idea_id] = dots.get(idea_id, 0) + n
-    return dots
-
-
 def _round_order(d: tuple[str, dict]) -> int:
     return d[1]["round"]
 
@@ -296,11 +273,11 @@ class _Report:
             row = {
                 "player": self.who(pid),
                 "committee": self.cname(p["committee"]),
-                "role_start": _role_name(self.case, start),
-                "role": _role_name(self.case, c.get("roles", {}).get(pid)),
+                "role_start": role_name(self.case, start),
+                "role": role_name(self.case, c.get("roles", {}).get(pid)),
             }
             for r in played:
-                row[f"role_{self.round_id(r)}"] = _role_name(self.case, by_round[r].get(pid))
+                row[f"role_{self.round_id(r)}"] = role_name(self.case, by_round[r].get(pid))
             row["joined"] = _time(joined.get(pid))
             row["removed"] = YES if p["removed"] else NO
             rows.append(row)
@@ -412,8 +389,8 @@ class _Report:
         written = {str(e["idea"]): ev.created for ev, e in self.events("idea")}
         rows = []
         for c in self.state["committees"].values():
-            d = _ideas_decision(self.case, c)
-            dots = _dots(d)
+            d = rules.ideas_decision(self.case, c)
+            dots = rules.dots(self.case, c)
             kept = set((d or {}).get("locked") or [])
             for i in c["ideas"]:
                 iid = str(i["id"])
@@ -1036,8 +1013,8 @@ def debrief(session: Session) -> dict:
             decisions.append(entry)
             if d["politician_card"]:
                 cards.append(entry)
-        ideas_d = _ideas_decision(case, c)
-        dots = _dots(ideas_d)
+        ideas_d = rules.ideas_decision(case, c)
+        dots = rules.dots(case, c)
         kept = (ideas_d or {}).get("locked") or []
         by_id = {str(i["id"]): i for i in c["ideas"]}
         winners = sorted(
@@ -1059,7 +1036,7 @@ def debrief(session: Session) -> dict:
                 "members": [
                     {
                         "name": state["players"][p]["name"],
-                        "role": _role_name(case, c["roles"].get(p), member),
+                        "role": role_name(case, c["roles"].get(p), member),
                     }
                     for p in rules.active_members(state, cid)
                 ],

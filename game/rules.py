@@ -985,6 +985,17 @@ def round_decisions(case: Case, state: State, c: dict) -> dict[str, dict]:
     return dict(now)
 
 
+def ideas_decision(case: Case, c: dict) -> dict | None:
+    """The committee's ideas decision (its pool's dots), if the case has one."""
+    return next((d for d in c["decisions"].values() if task_of(case, d).type == "ideas"), None)
+
+
+def dots(case: Case, c: dict) -> dict[str, int]:
+    """Idea id -> the dots all members put on it."""
+    d = ideas_decision(case, c)
+    return tally(case, c, d) if d else {}
+
+
 def committee_done(case: Case, state: State, c: dict) -> bool:
     """Every required decision of the round is locked."""
     return all(

@@ -70,9 +70,12 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
     }
 
 
-def _role_name(case: Case, role: str | None) -> str:
-    if role is None or role == rules.MEMBER:
-        return "" if role is None else "member"
+def role_name(case: Case, role: str | None, member: str = "member") -> str:
+    """A seat's name: a leadership role's, a persona's, or ``member``."""
+    if role is None:
+        return ""
+    if role == rules.MEMBER:
+        return member
     found = case.role(role) or case.persona(role)
     return found.name if found else role
 
@@ -98,7 +101,7 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
         "required": task.required,
         "public": task.public,
         "lead": lead,
-        "lead_name": _role_name(case, lead) if lead else None,
+        "lead_name": role_name(case, lead) if lead else None,
         "card": {"id": card.id, "title": card.title, "text": card.text, "source": card.source}
         if card
         else None,
@@ -119,13 +122,10 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
     return out
 
 
-def _ideas(state: rules.State, c: dict, d: dict | None, *, authors: bool) -> list[dict]:
+def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
     """The committee's idea pool; the room's wall shows ideas, not who wrote them."""
-    dots: dict[str, int] = {}
-    for value in (d or {}).get("votes", {}).values():
-        for idea_id, n in value.items():
-            dots[idea_id] = dots.get(idea_id, 0) + n
-    kept = set((d or {}).get("locked") or [])
+    dots = rules.dots(case, c)
+    kept = set((rules.ideas_decision(case, c) or {}).get("locked") or [])
     return [
         {
             "id": str(i["id"]),
@@ -137,12 +137,6 @@ def _ideas(state: rules.State, c: dict, d: dict | None, *, authors: bool) -> lis
         }
         for i in c["ideas"]
     ]
-
-
-def _ideas_decision(case: Case, c: dict) -> dict | None:
-    return next(
-        (d for d in c["decisions"].values() if rules.task_of(case, d).type == "ideas"), None
-    )
 
 
 def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -> dict:
@@ -160,14 +154,14 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
                 "id": p,
                 "name": state["players"][p]["name"],
                 "role": c["roles"].get(p),
-                "role_name": _role_name(case, c["roles"].get(p)),
+                "role_name": role_name(case, c["roles"].get(p)),
                 "online": state["players"][p].get("online", 0) > 0,
             }
             for p in rules.active_members(state, cid)
         ],
         "decisions": [_decision(case, state, c, key, d, full=full) for key, d in decisions.items()],
         "done": rules.committee_done(case, state, c),
-        "ideas": _ideas(state, c, _ideas_decision(case, c), authors=full),
+        "ideas": _ideas(case, state, c, authors=full),
         "meters": _meters(case, c) if show_meters else None,
         "outcome": {
             "id": outcome.id,
