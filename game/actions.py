@@ -64,11 +64,13 @@ def _locked(session_id: int) -> Session:
     return Session.objects.select_for_update().select_related("case_version").get(pk=session_id)
 
 
-# session id -> (version, every viewer's views at that version). The views an
-# action starts from are the ones the previous action ended with, so in the
-# usual case (one process, or the same process twice) they are not made again.
-# Consumers and HTTP views run actions in different threads: hence the lock.
-_views: dict[int, tuple[int, dict]] = {}
+# (session id, code) -> (version, every viewer's views at that version). The
+# views an action starts from are the ones the previous action ended with, so
+# in the usual case (one process, or the same process twice) they are not made
+# again. The code is in the key because an id can come back (a test database
+# is emptied between tests). Consumers and HTTP views run actions in different
+# threads: hence the lock.
+_views: dict[tuple[int, str], tuple[int, dict]] = {}
 _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
 
@@ -81,9 +83,10 @@ def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
     same, so the clients are told to fetch a snapshot instead (bundle None).
     """
     case, meta, version = session.case, session.meta(), session.version
+    key = (session.pk, session.code)
     try:
         with _views_lock:
-            cached = _views.get(session.pk)
+            cached = _views.get(key)
         if cached and cached[0] == version - 1:
             before = cached[1]
         else:
@@ -93,12 +96,12 @@ def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
     except Exception:
         log.exception("views for %s v%s", session.code, version)
         with _views_lock:
-            _views.pop(session.pk, None)
+            _views.pop(key, None)
         return Done(session.pk, version, events, None)
     with _views_lock:
-        if _views.get(session.pk, (0,))[0] < version:  # another thread may be newer
-            _views.pop(session.pk, None)
-            _views[session.pk] = (version, after)
+        if _views.get(key, (0,))[0] < version:  # another thread may be newer
+            _views.pop(key, None)
+            _views[key] = (version, after)
         while len(_views) > MAX_CACHED_SESSIONS:
             _views.pop(next(iter(_views)))  # the session that changed least recently
     return Done(session.pk, version, events, bundle)

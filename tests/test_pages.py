@@ -281,7 +281,7 @@ def test_without_a_new_game_the_player_stays(client, session, seats):
 def test_rehearsing_with_bots_starts_them(client, alice, session, monkeypatch):
     started = []
     monkeypatch.setattr(
-        "game.bots.start_bots_thread", lambda url, code, n: started.append((url, code, n))
+        "game.bots.start_bots_thread", lambda url, code, n, **kw: started.append((url, code, n))
     )
     client.force_login(alice)
     page = client.post(f"/host/{session.code}/bots/", {"count": 3})
