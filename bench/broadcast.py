@@ -235,7 +235,9 @@ def new_session(n: int):
     from game.consumers import seat_cookie
 
     version, _created = load_case(ROOT / "cases" / "skole.yaml")
-    user, _ = get_user_model().objects.get_or_create(username="bench-host")
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-host", defaults={"is_staff": True}
+    )
     session = actions.create_session(host=user, case_version=version, options={"size": SIZE})
     seats = []
     for i in range(n):
