@@ -133,10 +133,6 @@ def _time(dt: datetime | None) -> str:
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else ""
 
 
-# Devices connecting and going: the dashboard's "online", not what the committee did.
-NOT_EXPORTED = {"presence", "reset_presence"}
-
-
 # --- roles round by round -------------------------------------------------------------------
 
 
@@ -627,7 +623,6 @@ class _Report:
                     "events": [self._clean(e) for e in ev.events],
                 }
                 for ev in self.log
-                if ev.kind not in NOT_EXPORTED
             ],
         }
 
