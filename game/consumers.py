@@ -71,6 +71,8 @@ class GameConsumer(AsyncWebsocketConsumer):
             return await self._refuse(*refusal)
         self.session_id = session.pk
         await self.channel_layer.group_add(actions.group_name(session.pk), self.channel_name)
+        # Read again, after joining the group: a change made in between is then
+        # either in the snapshot or in an event (an older event is skipped).
         await self.send_snapshot()
         if self.pid is not None:
             await self._act({"kind": "presence", "player": self.pid, "online": True}, quiet=True)
