@@ -10,6 +10,7 @@ sees a version skip asks for ``sync``.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from typing import Any
@@ -35,6 +36,13 @@ CLOSE_NOT_HOST = 4403
 # lets bursts through (dot voting) and stops a runaway script.
 BUCKET_SIZE = 20
 BUCKET_RATE = 10.0
+
+# Every connect and disconnect of a seat is a change everyone is told about
+# (presence). A phone that reconnects with backoff connects a few times a
+# minute at most; a seat connecting more often is a script, and is refused.
+CLOSE_TOO_OFTEN = 4429
+CONNECTS_PER_MINUTE = 12
+_connects: dict[tuple[str, str], collections.deque] = collections.defaultdict(collections.deque)
 
 
 def seat_cookie(code: str) -> str:
@@ -206,6 +214,13 @@ class PlayerConsumer(GameConsumer):
                 _("You have no seat in this session; join with the code."),
                 CLOSE_NO_SEAT,
             )
+        recent = _connects[(session.code, player.pid)]  # this process's; enough to stop a loop
+        now = time.monotonic()
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        if len(recent) >= CONNECTS_PER_MINUTE:
+            return ("too_often", _("Too many connections; wait a minute."), CLOSE_TOO_OFTEN)
+        recent.append(now)
         self.pid = player.pid
         return None
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from game import actions, protocol
 from game.consumers import BUCKET_SIZE, seat_cookie
 from game.models import Event, Session
-from tests.support import QUIET, WAIT, Client, connect, everyone_until
+from tests.support import QUIET, WAIT, Client, connect, everyone_until, player_client
 
 # Also run against PostgreSQL (make test runs the postgres tests a second time there).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -662,3 +662,21 @@ async def test_a_host_who_is_no_longer_staff_cannot_run_the_session(formed_sessi
     first = await host.connect()
     assert first["type"] == "error" and first["code"] == "not_host"
     assert (await host.communicator.receive_output(WAIT))["type"] == "websocket.close"
+
+
+async def test_a_seat_that_reconnects_in_a_loop_is_refused(formed_session, seats):
+    from game.consumers import CONNECTS_PER_MINUTE
+
+    _pid, token = seats["Bo"]
+    for _ in range(CONNECTS_PER_MINUTE):
+        bo = Client(player_client(formed_session, token), "Bo")
+        assert (await bo.connect())["type"] == "snapshot"
+        await bo.close()
+    looping = Client(player_client(formed_session, token), "Bo")
+    refused = await looping.connect()
+    assert refused["type"] == "error" and refused["code"] == "too_often"
+    assert (await looping.communicator.receive_output(WAIT))["code"] == 4429
+    # Another seat is not affected.
+    dan = Client(player_client(formed_session, seats["Dan"][1]), "Dan")
+    assert (await dan.connect())["type"] == "snapshot"
+    await dan.close()
