@@ -27,7 +27,7 @@ from django.utils.html import escape as django_escape
 
 from cases.loader import load_case
 from cases.schema import Meter
-from game import actions, reports
+from game import actions, charts, debrief, export
 from game.models import Event, Session
 
 # Also run against PostgreSQL (make test runs the postgres tests a second time there).
@@ -51,7 +51,7 @@ ANSWER_NAMING = "Jeg var enig med Bodil om pladserne."  # Bodil joined first: P0
 HEADLINE_GOOD = "»Byrådet siger ja – borgerne skrev med på skoleplanen«"
 HEADLINE_BAD = "»Skoleplanen sendt retur til udvalget«"
 MESSAGE = "Fem minutter tilbage – husk at låse."
-TABLES = reports.TABLES
+TABLES = export.TABLES
 
 # Used as the URLconf when game.urls does not include the reports yet (see ``urls``).
 urlpatterns = [
@@ -215,7 +215,7 @@ def _csv_rows(data: bytes) -> list[dict]:
 
 
 def _zip(session) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(reports.export_zip(session))) as archive:
+    with zipfile.ZipFile(io.BytesIO(export.export_zip(session))) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
@@ -326,7 +326,7 @@ def test_xlsx_has_the_same_tables_and_row_counts(played):
     files = _zip(played)
     book = openpyxl.load_workbook(io.BytesIO(files["session.xlsx"]))
     assert book.sheetnames == list(TABLES)
-    rows = reports.export_rows(played)
+    rows = export.export_rows(played)
     for table in TABLES:
         sheet = book[table]
         csv_rows = _csv_rows(files[f"{table}.csv"])
@@ -336,7 +336,7 @@ def test_xlsx_has_the_same_tables_and_row_counts(played):
             assert [c.value for c in sheet[1]] == list(csv_rows[0])
     assert book["ideas"]["H1"].value == "text"
     assert book["ideas"].column_dimensions["H"].width > len(IDEA_ÆØÅ) / 2
-    assert reports.export_xlsx(played)[:2] == b"PK"
+    assert export.export_xlsx(played)[:2] == b"PK"
 
 
 def test_players_are_pseudonyms_with_their_roles_round_by_round(played):
@@ -393,7 +393,7 @@ def test_host_events_meters_and_outcomes(played):
 
 def test_debrief_data_per_committee_and_learning_goal(played):
     with translation.override("en"):
-        d = reports.debrief(played)
+        d = debrief.debrief(played)
     assert [c["name"] for c in d["committees"]] == ["Committee 1", "Committee 2"]
     one, two = d["committees"]
     assert [m["name"] for m in one["members"]] == [
@@ -423,7 +423,7 @@ def test_debrief_page_for_the_host(client, alice, played):
     response = client.get(reverse("debrief", args=[played.code]))
     assert response.status_code == 200
     html = response.content.decode()
-    headlines = [c["outcome"]["headline"] for c in reports.debrief(played)["committees"]]
+    headlines = [c["outcome"]["headline"] for c in debrief.debrief(played)["committees"]]
     for headline in headlines:
         assert django_escape(headline) in html
     assert html.count("<svg") >= 2 and 'role="img"' in html
@@ -477,9 +477,9 @@ def test_debrief_of_a_session_still_in_the_lobby(client, alice, report_case):
 def test_one_query_for_the_log_and_none_per_player(played, django_assert_num_queries):
     session = Session.objects.select_related("case_version").get(pk=played.pk)
     with django_assert_num_queries(1):
-        reports.export_zip(session)
+        export.export_zip(session)
     with django_assert_num_queries(0):
-        reports.debrief(session)
+        debrief.debrief(session)
 
 
 def test_school_case_played_without_a_single_vote(alice, school_case, client):
@@ -493,7 +493,7 @@ def test_school_case_played_without_a_single_vote(alice, school_case, client):
     files = _zip(session)
     assert _csv_rows(files["votes.csv"]) == [] and _csv_rows(files["locks.csv"]) == []
     assert len(_csv_rows(files["outcomes.csv"])) == 1
-    d = reports.debrief(session)
+    d = debrief.debrief(session)
     assert d["committees"][0]["outcome"] and len(d["learning_goals"]) == 6
     client.force_login(alice)
     response = client.get(reverse("debrief", args=[session.code]))
@@ -517,7 +517,7 @@ def test_meter_chart_reads_without_colour():
     history = [
         (r, {m.id: min(100, 30 + r * k * 3) for k, m in enumerate(SIX)}) for r in range(0, 7)
     ]
-    svg = reports.meter_chart_svg(history, SIX, title="Udvalg 1")
+    svg = charts.meter_chart_svg(history, SIX, title="Udvalg 1")
     assert svg.startswith("<svg") and 'role="img"' in svg
     title = re.search(r"<title>(.*?)</title>", svg).group(1)
     assert (
@@ -556,23 +556,23 @@ def _shape(tag: str, attrs: str) -> str:
 
 def test_end_labels_never_overlap():
     history = [(0, {m.id: 50 for m in SIX}), (1, {m.id: 51 for m in SIX})]
-    svg = reports.meter_chart_svg(history, SIX)
+    svg = charts.meter_chart_svg(history, SIX)
     ys = sorted(
         float(y)
         for y in re.findall(r'<g class="end-label"[^>]*>.*?<text x="[^"]+" y="([^"]+)"', svg)
     )
-    assert len(ys) == 6 and all(b - a >= reports.LABEL_GAP - 0.1 for a, b in itertools.pairwise(ys))
+    assert len(ys) == 6 and all(b - a >= charts.LABEL_GAP - 0.1 for a, b in itertools.pairwise(ys))
 
 
 def test_meter_chart_with_one_round_or_none():
-    assert "<polyline" in reports.meter_chart_svg({"0": {m.id: 40 for m in SIX}}, SIX)
-    empty = reports.meter_chart_svg([], SIX)
+    assert "<polyline" in charts.meter_chart_svg({"0": {m.id: 40 for m in SIX}}, SIX)
+    empty = charts.meter_chart_svg([], SIX)
     assert "<title>" in empty and "<polyline" not in empty
 
 
 def test_names_in_free_text_become_pseudonyms_also_in_the_possessive():
     state = {"players": {"1": {"name": "Anna"}, "2": {"name": "Bo"}, "3": {"name": "Bo (2)"}}}
-    scrub = reports._name_scrubber(state, {"1": "P01", "2": "P02", "3": "P03"})
+    scrub = export._name_scrubber(state, {"1": "P01", "2": "P02", "3": "P03"})
     assert scrub("Annas idé og Anna's plan") == "P01s idé og P01's plan"
     assert scrub("vi bo i byen") == "vi bo i byen"  # the verb is not a name
     assert scrub("Bo sagde") == "[name] sagde"  # two players called Bo: no guess
