@@ -11,6 +11,7 @@ No Django here: the rules module imports these models, and so do plain tests.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -280,27 +281,43 @@ class Case(Strict):
             raise ValueError("; ".join(errors))
         return self
 
-    # Look-ups the engine uses.
+    # Look-ups the engine uses, on every change for every viewer: indexed once
+    # per case (a case never changes; cached_property writes past the freeze).
+    @cached_property
+    def _by_id(self) -> dict[str, dict]:
+        return {
+            "role": {r.id: r for r in self.roles},
+            "persona": {p.id: p for p in self.personas},
+            "stakeholder": {x.id: x for x in self.stakeholders},
+            "card": {c.id: c for c in self.events} | {c.id: c for c in self.dilemmas},
+            "idea_card": {c.id: c for c in self.idea_cards},
+        }
+
+    @cached_property
+    def seat_options(self) -> list[Option]:
+        """The stakeholders as the options of a seats task."""
+        return [Option(id=x.id, label=x.name) for x in self.stakeholders]
+
     def meter_ids(self) -> list[str]:
         return [m.id for m in self.meters]
 
     def role(self, role_id: str) -> Role | None:
-        return next((r for r in self.roles if r.id == role_id), None)
+        return self._by_id["role"].get(role_id)
 
     def persona(self, persona_id: str) -> Persona | None:
-        return next((p for p in self.personas if p.id == persona_id), None)
+        return self._by_id["persona"].get(persona_id)
 
     def stakeholder(self, sid: str) -> Stakeholder | None:
-        return next((s for s in self.stakeholders if s.id == sid), None)
+        return self._by_id["stakeholder"].get(sid)
 
     def deck(self, name: str) -> list[Card]:
         return self.dilemmas if name == "dilemmas" else self.events
 
     def card(self, card_id: str) -> Card | None:
-        return next((c for c in self.dilemmas + self.events if c.id == card_id), None)
+        return self._by_id["card"].get(card_id)
 
     def idea_card(self, card_id: str) -> IdeaCard | None:
-        return next((c for c in self.idea_cards if c.id == card_id), None)
+        return self._by_id["idea_card"].get(card_id)
 
     def task_options(self, task: Task) -> list[Option]:
         """The options of a choice, rank or catalyst task (seats, ideas: see the rules)."""

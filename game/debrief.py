@@ -18,7 +18,7 @@ from . import rules
 from .charts import meter_chart_svg
 from .export import _history, _labels, _prompt, _Report, _round_order
 from .models import Session
-from .visibility import role_name
+from .visibility import outcome_part, role_name
 
 RANK_SHOWN = 3  # a ranking shows its top three (or more if more have effects)
 
@@ -139,14 +139,7 @@ def debrief(session: Session) -> dict:
                     }
                     for p in rules.active_members(state, cid)
                 ],
-                "outcome": {
-                    "id": outcome.id,
-                    "title": outcome.title,
-                    "headline": outcome.headline,
-                    "text": outcome.text,
-                }
-                if outcome
-                else None,
+                "outcome": outcome_part(outcome),
                 "history": history,
                 "final": dict(c["meters"]),
                 # Safe: meter_chart_svg escapes every text it writes.

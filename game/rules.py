@@ -197,7 +197,7 @@ def options_of(case: Case, c: dict, d: dict) -> list[Option]:
         card = case.card(d["card"])
         return list(card.options) if card else []
     if task.type == "seats":
-        return [Option(id=s.id, label=s.name) for s in case.stakeholders]
+        return case.seat_options
     if task.type == "budget":
         return [
             Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i))

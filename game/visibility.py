@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from cases.schema import Case, Option
+from cases.schema import Case, Option, Outcome
 
 from . import rules
 
@@ -78,6 +78,18 @@ def role_name(case: Case, role: str | None, member: str = "member") -> str:
         return member
     found = case.role(role) or case.persona(role)
     return found.name if found else role
+
+
+def outcome_part(outcome: Outcome | None) -> dict | None:
+    """The council's outcome as everyone sees it, once decided."""
+    if outcome is None:
+        return None
+    return {
+        "id": outcome.id,
+        "title": outcome.title,
+        "headline": outcome.headline,
+        "text": outcome.text,
+    }
 
 
 def _meters(case: Case, c: dict) -> list[dict]:
@@ -163,14 +175,7 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
         "done": rules.committee_done(case, state, c),
         "ideas": _ideas(case, state, c, authors=full),
         "meters": _meters(case, c) if show_meters else None,
-        "outcome": {
-            "id": outcome.id,
-            "title": outcome.title,
-            "headline": outcome.headline,
-            "text": outcome.text,
-        }
-        if outcome
-        else None,
+        "outcome": outcome_part(outcome),
     }
     if full:
         seated = c["seated"] or []
