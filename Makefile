@@ -1,33 +1,38 @@
 # One command to play, one to test: `make run`, `make test` (CI runs .ci/run = make test).
 SHELL := /bin/bash
 PORT ?= 8000
+# Every interface, so that phones on the room's Wi-Fi reach the laptop; HOST=127.0.0.1 narrows it.
+HOST ?= 0.0.0.0
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 STATIC_STAMP := staticfiles/.collected
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Any Python from 3.11 up: python3 when it is one, else the newest python3.X found.
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
 
-# Tests run on SQLite and the in-memory channel layer whatever the shell exports;
-# tests that need Redis read TEST_REDIS_URL (and skip without it).
-TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u DEBUG -u SECRET_KEY -u ALLOWED_HOSTS \
-	-u CONN_MAX_AGE TEST_REDIS_URL=redis://127.0.0.1:6379/0
-# pytest-django creates (and drops) test_policymaker from this.
-PG_TEST_URL := postgres://postgres@127.0.0.1:5432/policymaker
-
-.PHONY: venv run services test lint bench messages
+.PHONY: venv run services test lint bench messages lock
 
 venv: $(VENV_STAMP)
 
-# Reinstall only when requirements.lock is newer than the stamp.
+# Reinstall only when requirements.lock is newer than the stamp; every file is checked
+# against the hashes in the lock.
 $(VENV_STAMP): requirements.lock
 	@if [ ! -x $(PY) ]; then \
-		if command -v python3.11 >/dev/null; then python3.11 -m venv $(VENV); \
-		elif python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
-			python3 -m venv $(VENV); \
-		else echo "Python 3.11 is needed (python3.11, or python3 being 3.11)" >&2; exit 1; fi; \
+		if [ -z "$(PYTHON)" ]; then echo "Python 3.11 or newer is needed (python3)" >&2; exit 1; fi; \
+		$(PYTHON) -m venv $(VENV); \
 	fi
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
 	@touch $@
+
+# Rewrite requirements.lock from pyproject.toml: every package pinned with its hashes,
+# for every Python from 3.11 up, keeping the pins the lock already has.
+lock: venv
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --no-header -q -o requirements.lock
 
 # Collect static files only when a source file (or an installed package) changed.
 $(STATIC_STAMP): $(VENV_STAMP) $(shell find static $(wildcard */static) -type f 2>/dev/null)
@@ -35,18 +40,26 @@ $(STATIC_STAMP): $(VENV_STAMP) $(shell find static $(wildcard */static) -type f 
 	@touch $@
 
 # Static files are collected first (only when changed), before the database steps.
+# The addresses printed (and shown on the projector, in the QR code) are the
+# laptop's on the room's network: policymaker/network.py finds it.
 run: venv messages $(STATIC_STAMP)
 	$(PY) manage.py migrate --noinput
 	@if [ -f cases/skole.yaml ]; then $(PY) manage.py load_case cases/skole.yaml; fi
 	$(PY) manage.py ensure_host
 	$(PY) manage.py reset_presence
-	@echo
-	@echo "  Host login:  http://127.0.0.1:$(PORT)/host/login/"
-	@echo "  Join page:   http://127.0.0.1:$(PORT)/"
-	@echo "  Projector:   opened from the host dashboard, one per session"
-	@echo "  Admin:       http://127.0.0.1:$(PORT)/admin/"
-	@echo
-	exec $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) policymaker.asgi:application
+	@LAN=$${LAN_ADDRESS:-$$([ "$(HOST)" = 127.0.0.1 ] || $(PY) -m policymaker.network)}; \
+	SITE=http://$${LAN:-127.0.0.1}:$(PORT); \
+	echo; \
+	echo "  Host login:  http://127.0.0.1:$(PORT)/host/login/  (on this computer)"; \
+	echo "  Join page:   $$SITE/  (phones on the same network; the projector shows it with a QR code)"; \
+	echo "  Projector:   opened from the host dashboard, one per session"; \
+	echo "  Admin:       http://127.0.0.1:$(PORT)/admin/"; \
+	if [ -z "$$LAN" ]; then \
+		echo "  No network address found: phones can join once this computer is on the room's network"; \
+		echo "  (README: The room's network)."; \
+	fi; \
+	echo; \
+	LAN_ADDRESS=$$LAN exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) policymaker.asgi:application
 
 # Compile the translations (the .mo files are built, not committed); needs gettext.
 messages: venv
@@ -57,14 +70,17 @@ messages: venv
 		$(PY) manage.py compilemessages --ignore=.venv -v 0; \
 	fi
 
-services:
-	@scripts/services.sh
+# Start what the tests need (a throwaway server where the machine has none to use as it is).
+# What this starts stops with the shell; `make test` starts and stops its own.
+services: venv
+	@source scripts/services.sh && echo "redis $$TEST_REDIS_URL, postgresql $$PG_TEST_URL" \
+		&& stop_services
 
-test: venv services messages $(STATIC_STAMP)
+# Ruff, then the suite on SQLite, then the tests marked postgres on PostgreSQL (scripts/test.sh).
+test: venv messages $(STATIC_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(TEST_ENV) $(PY) -m pytest -q
-	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m postgres
+	scripts/test.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -10,10 +10,12 @@ pages are small scripts in ``static/js`` fed by the websockets.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import logging
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 import segno
 from django import forms
@@ -28,6 +30,7 @@ from django.http import (
     HttpResponseForbidden,
     JsonResponse,
 )
+from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -355,20 +358,47 @@ def host_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def site_address(request: HttpRequest) -> str:
+    """The address the phones in the room open, with scheme and port, no slash at the end.
+
+    PUBLIC_URL when set (the hosted layout). Otherwise the address this page was
+    asked at, except that a host on the laptop itself (127.0.0.1, localhost) is
+    shown the laptop's address on the room's network, which the phones can reach.
+    """
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL
+    host = request.get_host()
+    domain, port = split_domain_port(host)
+    if settings.LAN_ADDRESS and _is_loopback(domain):
+        host = settings.LAN_ADDRESS + (f":{port}" if port else "")
+    return f"{request.scheme}://{host}"
+
+
+def _is_loopback(domain: str) -> bool:
+    if domain == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(domain.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _join_address(request: HttpRequest, code: str) -> str:
-    return request.build_absolute_uri(_join_url(code))
+    return site_address(request) + _join_url(code)
 
 
 @host_required
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     session = own_session(request, code)
     successor = Session.objects.filter(previous=session).order_by("-created").first()
+    join_url = _join_address(request, session.code)
     return render(
         request,
         "game/dashboard.html",
         {
             "session": session,
-            "join_url": _join_address(request, session.code),
+            "join_url": join_url,
+            "join_unreachable": _is_loopback(split_domain_port(urlsplit(join_url).netloc)[0]),
             "successor": successor,
             "server_time": time.time(),
             "max_bots": MAX_BOTS,
@@ -405,7 +435,7 @@ def projector(request: HttpRequest, code: str) -> HttpResponse:
         {
             "session": session,
             "join_url": _join_address(request, session.code),
-            "join_site": request.get_host(),
+            "join_site": site_address(request).split("://", 1)[1],
             "server_time": time.time(),
         },
     )

@@ -6,6 +6,7 @@ production (DEBUG=false) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -79,6 +80,25 @@ else:
         )
 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# Where the phones in the room open the game. PUBLIC_URL (e.g.
+# https://policymaker.example.org) wins when set: the hosted layout. Otherwise
+# `make run` sets LAN_ADDRESS to the laptop's address on the room's network
+# (policymaker/network.py), and a host who opened the dashboard on 127.0.0.1 is
+# shown that address in the QR code and on the projector, not the loopback one.
+PUBLIC_URL = (envstr("PUBLIC_URL") or "").rstrip("/")
+LAN_ADDRESS = envstr("LAN_ADDRESS") or ""
+if LAN_ADDRESS and LAN_ADDRESS not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, LAN_ADDRESS]
+if PUBLIC_URL:
+    _public = urlsplit(PUBLIC_URL)
+    if not (_public.scheme in ("http", "https") and _public.hostname):
+        raise ImproperlyConfigured(f"PUBLIC_URL must be an http(s) address, not {PUBLIC_URL!r}.")
+    if _public.hostname not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _public.hostname]
+    _origin = f"{_public.scheme}://{_public.netloc}"
+    if _origin not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, _origin]
 
 INSTALLED_APPS = [
     "daphne",  # first: its runserver replaces Django's, serving websockets too

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Start what the tests need and use what is already there: Redis and PostgreSQL
-# on 127.0.0.1, and Chromium for the browser tests. Idempotent and quiet when all
-# is running; works as root without a terminal (CI), or with sudo otherwise.
-set -euo pipefail
+# What the tests need: Redis, PostgreSQL and Chromium. Sourced by scripts/test.sh.
+#
+# The machine's own Redis and PostgreSQL are used when they can be used as they
+# are (Redis answering on 127.0.0.1:6379; PostgreSQL on 127.0.0.1:5432 letting
+# the user postgres in without a password). Otherwise a throwaway server is
+# started in a temporary directory on a free port, and stopped again when the
+# tests end: the configuration of whatever the machine already runs is never
+# touched. Missing programs are installed from Debian's packages (as root, or
+# with sudo), which is what CI on a clean machine needs.
+#
+# Sets TEST_REDIS_URL and PG_TEST_URL; stop_services stops what was started here.
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+SERVICES_DIR=""
+STARTED_REDIS_PID=""
+STARTED_PG_DIR=""
+PG_BIN=""
+
+say() { echo "services: $*" >&2; }
 
 APT_UPDATED=""
 apt_install() {
@@ -15,7 +28,7 @@ apt_install() {
         $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
         APT_UPDATED=1
     fi
-    echo "services: installing $*"
+    say "installing $*"
     # Lock timeout: wait for another apt (e.g. an install in the background) to finish.
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
 }
@@ -27,45 +40,114 @@ wait_for() {  # wait_for <what> <command...>: up to 30 s
         "$@" >/dev/null 2>&1 && return 0
         sleep 0.5
     done
-    echo "services: $what did not come up" >&2
+    say "$what did not come up"
     return 1
 }
 
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+services_dir() {
+    [ -n "$SERVICES_DIR" ] || SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/policymaker-services.XXXXXX")
+    chmod 755 "$SERVICES_DIR"
+    echo "$SERVICES_DIR"
+}
+
 # --- Redis -------------------------------------------------------------------
-if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
-    command -v redis-server >/dev/null || apt_install redis-server
-    echo "services: starting redis"
+redis_answers() {  # redis_answers <port>: a PING over plain TCP, no redis-cli needed
+    python3 - "$1" <<'EOF'
+import socket, sys
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+        s.sendall(b"PING\r\n")
+        sys.exit(0 if s.recv(16).startswith(b"+PONG") else 1)
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+# The fault tests start Redis servers of their own: the program must be there.
+command -v redis-server >/dev/null || apt_install redis-server
+if redis_answers 6379; then
+    TEST_REDIS_URL=redis://127.0.0.1:6379/0
+else
+    port=$(free_port)
+    dir=$(services_dir)/redis
+    mkdir -p "$dir"
+    say "starting a throwaway redis on port $port"
     # No persistence: the channel layer holds only messages in flight.
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
-    wait_for redis redis-cli -h 127.0.0.1 ping
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$dir" \
+        --pidfile "$dir/redis.pid" --save "" --appendonly no >/dev/null
+    wait_for redis redis_answers "$port"
+    STARTED_REDIS_PID=$(cat "$dir/redis.pid")
+    TEST_REDIS_URL=redis://127.0.0.1:$port/0
 fi
+export TEST_REDIS_URL
 
 # --- PostgreSQL --------------------------------------------------------------
-if ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
-    [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql)" ] || apt_install postgresql
-    version=$(ls /etc/postgresql | sort -V | tail -n 1)
-    echo "services: starting postgresql $version"
-    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start
-    wait_for postgresql pg_isready -q -h 127.0.0.1
-fi
-# The tests connect as postgres over TCP without a password (trust on loopback
-# only, as on our development machines). Configure it when it is not so.
-if ! psql -h 127.0.0.1 -U postgres -w -tAc 'select 1' >/dev/null 2>&1; then
-    # Peer authentication over the local socket works for the postgres OS user.
-    if [ -z "$SUDO" ]; then
-        hba=$(su postgres -c "psql -tAc 'show hba_file'")
-    else
-        hba=$(sudo -u postgres psql -tAc 'show hba_file')
-    fi
-    echo "services: trusting loopback connections in $hba"
-    rules="host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust"
-    # First matching line wins, so the rules go on top.
-    $SUDO sed -i "1i $rules" "$hba"
-    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main reload
-    wait_for "postgresql trust" psql -h 127.0.0.1 -U postgres -w -tAc 'select 1'
-fi
+pg_lets_us_in() {  # pg_lets_us_in <port>: as postgres, no password, over TCP
+    .venv/bin/python - "$1" <<'EOF'
+import sys
+import psycopg
+try:
+    psycopg.connect(host="127.0.0.1", port=sys.argv[1], user="postgres", dbname="postgres",
+                    connect_timeout=3, password="").close()
+except Exception:
+    sys.exit(1)
+EOF
+}
 
-# --- Chromium ----------------------------------------------------------------
+find_pg_bin() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$bin" ] || { command -v pg_config >/dev/null && bin=$(pg_config --bindir); }
+    [ -x "$bin/initdb" ] && echo "$bin"
+}
+
+if pg_lets_us_in 5432; then
+    PG_TEST_URL=postgres://postgres@127.0.0.1:5432/policymaker
+else
+    PG_BIN=$(find_pg_bin || true)
+    if [ -z "$PG_BIN" ]; then
+        apt_install postgresql
+        PG_BIN=$(find_pg_bin)
+    fi
+    # initdb refuses to run as root: the cluster belongs to an ordinary user.
+    runas=()
+    if [ "$(id -u)" -eq 0 ]; then
+        user=postgres
+        id "$user" >/dev/null 2>&1 || user=nobody
+        runas=(runuser -u "$user" --)
+    fi
+    port=$(free_port)
+    STARTED_PG_DIR=$(services_dir)/pg
+    mkdir -p "$STARTED_PG_DIR"
+    [ ${#runas[@]} -eq 0 ] || chown "${runas[2]}" "$STARTED_PG_DIR"
+    say "starting a throwaway postgresql on port $port"
+    "${runas[@]}" "$PG_BIN/initdb" -D "$STARTED_PG_DIR/data" -U postgres --auth=trust \
+        -E UTF8 --locale=C.UTF-8 >/dev/null
+    # fsync off: test data only, and a much faster suite.
+    "${runas[@]}" "$PG_BIN/pg_ctl" -D "$STARTED_PG_DIR/data" -l "$STARTED_PG_DIR/log" -w \
+        -o "-p $port -k $STARTED_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    wait_for postgresql pg_lets_us_in "$port"
+    PG_TEST_URL=postgres://postgres@127.0.0.1:$port/policymaker
+fi
+export PG_TEST_URL
+
+# --- Chromium (the browser tests) -----------------------------------------------
 if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium fonts-dejavu-core
 fi
+
+stop_services() {
+    if [ -n "$STARTED_REDIS_PID" ]; then
+        kill "$STARTED_REDIS_PID" 2>/dev/null || true
+    fi
+    if [ -n "$STARTED_PG_DIR" ]; then
+        runas=()
+        [ "$(id -u)" -ne 0 ] || runas=(runuser -u "$(stat -c %U "$STARTED_PG_DIR")" --)
+        "${runas[@]}" "$PG_BIN/pg_ctl" -D "$STARTED_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    [ -z "$SERVICES_DIR" ] || rm -rf "$SERVICES_DIR"
+}

@@ -130,12 +130,11 @@ def test_pyproject_pins_agree_with_the_lock() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = project["dependencies"] + project["optional-dependencies"]["dev"]
-    lock = {
-        canonical(name): version
-        for name, version in (
-            line.split("==") for line in (ROOT / "requirements.lock").read_text().split()
-        )
-    }
+    text = (ROOT / "requirements.lock").read_text()
+    # "name==version ; marker \" then its hashes: pip installs nothing unhashed.
+    lock = {canonical(m[0]): m[1] for m in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", text, re.M)}
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text.strip())
+    assert entries and all("--hash=sha256:" in entry for entry in entries)
     for pin in pins:
         name, version = pin.split("==")
         name = re.sub(r"\[.*\]", "", name)
