@@ -10,6 +10,10 @@
 # with sudo), which is what CI on a clean machine needs.
 #
 # Sets TEST_REDIS_URL and PG_TEST_URL; stop_services stops what was started here.
+# MACHINE_REDIS_PORT and MACHINE_PG_PORT say where to look for the machine's own
+# (6379 and 5432); a port where nothing answers makes the throwaway ones start.
+MACHINE_REDIS_PORT=${MACHINE_REDIS_PORT:-6379}
+MACHINE_PG_PORT=${MACHINE_PG_PORT:-5432}
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -48,10 +52,9 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-services_dir() {
+make_services_dir() {  # sets SERVICES_DIR (not in a subshell: stop_services removes it)
     [ -n "$SERVICES_DIR" ] || SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/policymaker-services.XXXXXX")
     chmod 755 "$SERVICES_DIR"
-    echo "$SERVICES_DIR"
 }
 
 # --- Redis -------------------------------------------------------------------
@@ -69,11 +72,12 @@ EOF
 
 # The fault tests start Redis servers of their own: the program must be there.
 command -v redis-server >/dev/null || apt_install redis-server
-if redis_answers 6379; then
-    TEST_REDIS_URL=redis://127.0.0.1:6379/0
+if redis_answers "$MACHINE_REDIS_PORT"; then
+    TEST_REDIS_URL=redis://127.0.0.1:$MACHINE_REDIS_PORT/0
 else
     port=$(free_port)
-    dir=$(services_dir)/redis
+    make_services_dir
+    dir=$SERVICES_DIR/redis
     mkdir -p "$dir"
     say "starting a throwaway redis on port $port"
     # No persistence: the channel layer holds only messages in flight.
@@ -105,8 +109,8 @@ find_pg_bin() {
     [ -x "$bin/initdb" ] && echo "$bin"
 }
 
-if pg_lets_us_in 5432; then
-    PG_TEST_URL=postgres://postgres@127.0.0.1:5432/policymaker
+if pg_lets_us_in "$MACHINE_PG_PORT"; then
+    PG_TEST_URL=postgres://postgres@127.0.0.1:$MACHINE_PG_PORT/policymaker
 else
     PG_BIN=$(find_pg_bin || true)
     if [ -z "$PG_BIN" ]; then
@@ -121,7 +125,8 @@ else
         runas=(runuser -u "$user" --)
     fi
     port=$(free_port)
-    STARTED_PG_DIR=$(services_dir)/pg
+    make_services_dir
+    STARTED_PG_DIR=$SERVICES_DIR/pg
     mkdir -p "$STARTED_PG_DIR"
     [ ${#runas[@]} -eq 0 ] || chown "${runas[2]}" "$STARTED_PG_DIR"
     say "starting a throwaway postgresql on port $port"
