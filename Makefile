@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; 
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: venv run services test lint bench messages lock
+.PHONY: venv run services test lint bench messages lock cluster
 
 venv: $(VENV_STAMP)
 
@@ -81,6 +81,10 @@ test: venv messages $(STATIC_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	scripts/test.sh
+
+# The production layout locally: N=2 Daphne processes behind nginx on Redis and PostgreSQL.
+cluster: venv messages $(STATIC_STAMP)
+	N=$(or $(N),2) PORT=$(or $(CLUSTER_PORT),8080) scripts/cluster.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -8,11 +8,13 @@ management command that hangs, fail the test instead of holding up the run.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -141,3 +143,31 @@ def describe(violations: list[dict]) -> str:
         for node in v.get("nodes", [])[:5]:
             lines.append(f"    {node.get('target')}: {node.get('failureSummary', '')[:300]}")
     return "\n".join(lines)
+
+
+def http_login(base_url: str, username: str, password: str) -> str:
+    """Log in through the form as a browser would; the cookies to send afterwards."""
+    site = urlsplit(base_url).netloc
+    conn = http.client.HTTPConnection(site, timeout=10)
+    conn.request("GET", "/host/login/", headers={"Host": site})
+    response = conn.getresponse()
+    body = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie", "")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    conn.request(
+        "POST",
+        "/host/login/",
+        body=form,
+        headers={
+            "Host": site,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+            "Referer": f"{base_url}/host/login/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 302, response.status
+    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie")]
+    return "; ".join([f"csrftoken={csrf_cookie}", *cookies])

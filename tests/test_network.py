@@ -115,7 +115,7 @@ def test_make_run_lets_a_phone_on_the_room_network_join_by_the_qr_code(tmp_path)
             " options={}).code)",
         ).split()[-1]
         # The host logs in on the laptop itself, at 127.0.0.1.
-        cookie = _login(port, "alice", "pw-alice-123")
+        cookie = bs.http_login(f"http://127.0.0.1:{port}", "alice", "pw-alice-123")
         status, svg = _get(port, f"/host/{code}/qr.svg", host=f"127.0.0.1:{port}", cookie=cookie)
         assert status == 200 and svg.lstrip().startswith("<")
         status, projector = _get(
@@ -146,32 +146,3 @@ def test_make_run_lets_a_phone_on_the_room_network_join_by_the_qr_code(tmp_path)
             output, _ = run.communicate()
     # What `make run` printed: the phones' address, not the loopback one.
     assert re.search(rf"Join page: +http://{re.escape(LAN)}:{port}/", output), output
-
-
-def _login(port: int, username: str, password: str) -> str:
-    """Log in through the form as a browser would; the cookies to send afterwards."""
-    from urllib.parse import urlencode
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/host/login/", headers={"Host": f"127.0.0.1:{port}"})
-    response = conn.getresponse()
-    body = response.read().decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-    conn.request(
-        "POST",
-        "/host/login/",
-        body=form,
-        headers={
-            "Host": f"127.0.0.1:{port}",
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{port}/host/login/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    assert response.status == 302, response.status
-    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie")]
-    return "; ".join([f"csrftoken={csrf_cookie}", *cookies])
