@@ -14,10 +14,13 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from . import languages
 from .models import Case, CaseVersion, content_hash
 from .schema import Case as CaseData
 from .schema import CaseError, load_case_file, parse_case
 
+# The languages a case can be translated into (the site's, policymaker/settings.py).
+LANGUAGES = ("da", "en")
 # How dumps are written: the file's own key order, readable Danish, lines that fit a screen.
 DUMP_WIDTH = 100
 
@@ -29,6 +32,15 @@ def load_case(path: str | Path) -> tuple[CaseVersion, bool]:
     does not validate raises CaseError and writes nothing.
     """
     parsed, data = load_case_file(path)
+    translations = {}
+    for lang in LANGUAGES:
+        other = Path(path).with_name(f"{Path(path).stem}.{lang}.yaml")
+        if lang != parsed.language and other.exists():
+            translated, translations[lang] = load_case_file(other)
+            if translated.language != lang:
+                raise CaseError(f"{other}: 1 error(s)\n  language: expected '{lang}'")
+    if translations:
+        data = {**data, languages.TRANSLATIONS: translations}
     with transaction.atomic():
         case, _ = Case.objects.get_or_create(slug=parsed.slug, defaults={"title": parsed.title})
         return save_version(case, data, source=str(path))
@@ -68,7 +80,17 @@ def validate(data: Any, *, source: str, slug: str | None = None) -> tuple[dict, 
     Raises CaseError naming ``source``, the place and what was expected.
     """
     data = _plain(data, source=source)
-    parsed = parse_case(data, source=source)
+    base, translations = languages.split(data)
+    parsed = parse_case(base, source=source)
+    for lang, other in translations.items():
+        errors = languages.mirror_errors(base, other) if isinstance(other, dict) else ["not a case"]
+        if errors:
+            listed = "\n  ".join(errors[:20])
+            raise CaseError(
+                f"{source}: the translation into '{lang}' is not the case with its texts "
+                f"translated: {len(errors)} error(s)\n  {listed}"
+            )
+        parse_case(other, source=f"{source} ({lang})")
     if slug is not None and parsed.slug != slug:
         raise CaseError(
             f"{source}: 1 error(s)\n  slug: '{parsed.slug}' is not this case's slug '{slug}'"

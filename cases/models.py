@@ -7,6 +7,7 @@ import json
 
 from django.db import models
 
+from . import languages
 from .schema import Case as CaseData
 from .schema import parse_case
 
@@ -53,8 +54,22 @@ class CaseVersion(models.Model):
         """The validated case, parsed once per process: a version's data never changes."""
         key = (self.pk, self.digest)
         if key not in _parsed:
-            _parsed[key] = parse_case(self.data, source=str(self))
+            _parsed[key] = parse_case(languages.split(self.data)[0], source=str(self))
         return _parsed[key]
+
+    def languages(self) -> list[str]:
+        """The languages this version can be read in: its own first."""
+        return [self.parsed().language, *sorted(languages.split(self.data)[1])]
+
+    def texts(self, language: str) -> dict[str, str]:
+        """Each text of the case mapped to its translation into ``language`` ({} for none)."""
+        key = (self.pk, self.digest, language)
+        if key not in _texts:
+            base, translations = languages.split(self.data)
+            other = translations.get(language)
+            _texts[key] = languages.table(base, other) if other else {}
+        return _texts[key]
 
 
 _parsed: dict[tuple[int, str], CaseData] = {}
+_texts: dict[tuple[int, str, str], dict[str, str]] = {}

@@ -1,0 +1,121 @@
+"""A case in two languages: the translation beside the case file, checked and stored with it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cases import languages
+from cases.loader import load_case
+from cases.schema import CaseError, parse_case
+from game import rules, visibility
+
+MINI = Path(__file__).parent / "cases" / "mini.yaml"
+
+
+def _english(data):
+    """The mini case 'translated': every text gets an English marker, nothing else changes."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key in languages.TEXT_KEYS:
+                out[key] = _texts(value)
+            else:
+                out[key] = _english(value)
+        return out
+    if isinstance(data, list):
+        return [_english(v) for v in data]
+    return data
+
+
+def _texts(value):
+    if isinstance(value, str):
+        return f"EN {value}"
+    if isinstance(value, list):
+        return [_texts(v) for v in value]
+    return _english(value)
+
+
+@pytest.fixture
+def files(tmp_path):
+    base = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    shutil.copy(MINI, tmp_path / "mini.yaml")
+    english = _english(base) | {"language": "en"}
+    (tmp_path / "mini.en.yaml").write_text(yaml.safe_dump(english, allow_unicode=True))
+    return tmp_path, base, english
+
+
+def test_a_translation_beside_the_case_is_stored_with_its_version(db, files):
+    folder, base, _english_data = files
+    version, created = load_case(folder / "mini.yaml")
+    assert created and version.languages() == ["da", "en"]
+    texts = version.texts("en")
+    assert texts[base["brief"]] == f"EN {base['brief']}"
+    assert (
+        texts[base["rounds"][1]["tasks"][0]["prompt"]]
+        == f"EN {base['rounds'][1]['tasks'][0]['prompt']}"
+    )
+    assert version.texts("fr") == {}
+    assert version.parsed().brief == base["brief"]  # the game runs on the case's own texts
+    # Changing only the translation is a new version too: sessions keep theirs.
+    english = yaml.safe_load((folder / "mini.en.yaml").read_text())
+    english["brief"] = "Another brief"
+    (folder / "mini.en.yaml").write_text(yaml.safe_dump(english, allow_unicode=True))
+    newer, created = load_case(folder / "mini.yaml")
+    assert created and newer.number == version.number + 1
+    assert newer.texts("en")[base["brief"]] == "Another brief"
+
+
+def test_a_case_without_a_translation_has_one_language(db, tmp_path):
+    shutil.copy(MINI, tmp_path / "mini.yaml")
+    version, _created = load_case(tmp_path / "mini.yaml")
+    assert version.languages() == ["da"] and version.texts("en") == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda d: d["meters"][0].update(start=40), "meters[0].start: 40 differs"),
+        (lambda d: d["framings"][0].update(id="focus"), "framings[0].id: 'focus' differs"),
+        (lambda d: d["rounds"][1]["tasks"][0].update(prompt=""), "rounds[1].tasks[0].prompt"),
+        (lambda d: d["dilemmas"].pop(), "dilemmas: expected a list of 2"),
+        (lambda d: d.pop("mandate"), "mandate: Field required"),
+    ],
+)
+def test_a_translation_that_changes_more_than_texts_is_refused(db, files, change, place):
+    folder, _base, english = files
+    change(english)
+    (folder / "mini.en.yaml").write_text(yaml.safe_dump(english, allow_unicode=True))
+    with pytest.raises(CaseError) as refused:
+        load_case(folder / "mini.yaml")
+    message = str(refused.value)
+    assert place in message and ("mini.en.yaml" in message or "'en'" in message), message
+
+
+def test_translated_views_carry_no_text_of_the_case_in_its_own_language(files):
+    _folder, base, english = files
+    case = parse_case(base, source="mini")
+    texts = languages.table(base, english)
+    assert not languages.conflicts(base, english)
+    state = rules.new_state(case, {"size": 3})
+    for pid, name in (("1", "Bo"), ("2", "Cai"), ("3", "Dan")):
+        state, _ = rules.apply(case, state, {"kind": "join", "player": pid, "name": name})
+    for kind in ("form", "start", "advance"):
+        state, _ = rules.apply(case, state, {"kind": kind})
+    view = visibility.player_view(case, state, "1", {"code": "TEST"})
+
+    def strings(value):
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    danish = set(texts)
+    assert danish & set(strings(view)), "the view shows no text of the case: nothing to check"
+    translated = languages.translate(view, texts)
+    assert not danish & set(strings(translated))
+    assert translated["me"]["name"] == "Bo"  # a player's own words are not the case's
