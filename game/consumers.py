@@ -55,10 +55,13 @@ CLOSE_SERVER_ERROR = 1011  # only when the connection itself could not be set up
 # lets bursts through (dot voting) and stops a runaway script.
 BUCKET_SIZE = 20
 BUCKET_RATE = 10.0
-# Actions of one seat (or the host), over all its connections: a seat cannot
-# multiply its rate by opening more sockets.
-ACTION_BUCKET_SIZE = 30
-ACTION_BUCKET_RATE = 10.0
+# Actions of one seat, over all its connections: a seat cannot multiply its
+# rate by opening more sockets. A person votes a few times a minute; a burst of
+# dots or a quick change of mind fits in the bucket. The host runs the room and
+# clicks fast: ten a second.
+ACTION_BUCKET_SIZE = 20
+ACTION_BUCKET_RATE = 3.0
+HOST_BUCKET_RATE = 10.0
 # Snapshots asked for (sync) per seat: a client needs one after a gap, i.e.
 # rarely; a flood of them is refused (slow_down) and costs nothing.
 SYNC_BUCKET_SIZE = 5
@@ -196,17 +199,22 @@ async def current_version(session_id: int) -> int:
     pending = _version_reads.get(session_id)
     if pending is None or pending.done() or pending.get_loop() is not loop:
         pending = _version_reads[session_id] = asyncio.ensure_future(_read_version(session_id))
+    if read:  # a pong never waits for the database: the next one has the fresh figure
+        return known
     try:
         return await asyncio.shield(pending)
     except Exception:
-        log.warning("could not read the version of session %s", session_id, exc_info=True)
         return known
 
 
 async def _read_version(session_id: int) -> int:
-    version = await database_sync_to_async(
-        lambda: Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
-    )()
+    try:
+        version = await database_sync_to_async(
+            lambda: Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
+        )()
+    except Exception:
+        log.warning("could not read the version of session %s", session_id, exc_info=True)
+        raise
     known, _read = _versions.get(session_id, (0, 0.0))
     version = max(known, version or 0)
     _versions[session_id] = (version, time.monotonic())
@@ -228,7 +236,8 @@ class _PresenceWriter:
 
     def __init__(self) -> None:
         self.pending: dict[int, dict[str, int]] = {}
-        self.waiters: list[asyncio.Future] = []
+        self.waiters: list[asyncio.Future] = []  # resolved once their change is written
+        self.writing: list[asyncio.Future] = []  # those of the batch being written
         self.wake = asyncio.Event()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
@@ -245,14 +254,18 @@ class _PresenceWriter:
             await self.wake.wait()
             self.wake.clear()
             pending, self.pending = self.pending, {}
-            waiters, self.waiters = self.waiters, []
-            for session_id, changes in pending.items():
-                changes = {pid: n for pid, n in changes.items() if n}
-                if changes:
-                    await self._write(session_id, changes)
-            for waiter in waiters:
+            self.writing, self.waiters = self.waiters, []
+            try:
+                for session_id, changes in pending.items():
+                    changes = {pid: n for pid, n in changes.items() if n}
+                    if changes:
+                        await self._write(session_id, changes)
+            except Exception:  # the writer must outlive any fault
+                log.exception("presence writer")
+            for waiter in self.writing:
                 if not waiter.done():
                     waiter.set_result(None)
+            self.writing = []
 
     async def _write(self, session_id: int, changes: dict[str, int]) -> None:
         for attempt in range(5):  # a database fault (SQLite busy, a failover): again
@@ -285,8 +298,8 @@ def presence_writer() -> _PresenceWriter:
 async def presence_settled() -> None:
     """Wait until every presence change handed over so far is written (for tests)."""
     writer = presence_writer()
-    while writer.pending or writer.waiters:
-        await asyncio.gather(*writer.waiters, return_exceptions=True)
+    while writer.pending or writer.waiters or writer.writing:
+        await asyncio.gather(*writer.waiters, *writer.writing, return_exceptions=True)
         await asyncio.sleep(0)
 
 
@@ -327,7 +340,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         if refusal:
             return await self._refuse(*refusal)
         self.session_id = session.pk
-        self.seat = (session.pk, self.viewer if self.pid is None else f"player:{self.pid}")
+        # The code too: a session id can come back (a test database is emptied).
+        self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
         await self.channel_layer.group_add(actions.group_name(session.pk), self.channel_name)
         # Read again, after joining the group: a change made in between is then
         # either in the snapshot or in an event (an older event is skipped).
@@ -346,9 +360,9 @@ class GameConsumer(AsyncWebsocketConsumer):
         if client[0]:  # Daphne always says; an in-process client (a test) may not
             keys.append((("address", client[0]), MAX_PER_ADDRESS))
         if self.pid is not None:
-            keys.append((("seat", session.pk, self.pid), MAX_PER_SEAT))
+            keys.append((("seat", session.code, self.pid), MAX_PER_SEAT))
         else:
-            keys.append((("view", session.pk, self.viewer), MAX_PER_HOST_VIEW))
+            keys.append((("view", session.code, self.viewer), MAX_PER_HOST_VIEW))
         for key, limit in keys:
             if len(_live[key]) >= limit:
                 return (
@@ -361,18 +375,37 @@ class GameConsumer(AsyncWebsocketConsumer):
             self.limits.append(key)
         return None
 
-    async def disconnect(self, code: int) -> None:
-        # What must happen whatever follows is done first and without awaiting:
-        # this task may be cancelled at any await below.
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """The whole life of the connection; however it ends, its seat is released.
+
+        ``disconnect()`` does not run when the consumer is cancelled (Daphne kills
+        one still busy 10 s after its socket closed, as in a close storm) or
+        dies; ``finally`` does, and ``_release`` never awaits.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+    def _release(self) -> asyncio.Future | None:
+        """Uncount this connection and hand over its presence -1 (once; never awaits)."""
         for key in getattr(self, "limits", ()):
             _live[key].discard(self.channel_name)
             if not _live[key]:
                 _live.pop(key, None)
         self.limits = []
-        written = None
         if getattr(self, "present", False):
             self.present = False
-            written = presence_writer().add(self.session_id, self.pid, -1)
+            try:
+                return presence_writer().add(self.session_id, self.pid, -1)
+            except RuntimeError:  # no running loop any more (the process is stopping)
+                log.warning("presence of seat %s not written: no event loop", self.pid)
+        return None
+
+    async def disconnect(self, code: int) -> None:
+        # What must happen whatever follows is done first and without awaiting:
+        # this task may be cancelled at any await below.
+        written = self._release()
         if getattr(self, "session_id", None) is None:
             return
         await self._quietly(
@@ -429,7 +462,8 @@ class GameConsumer(AsyncWebsocketConsumer):
                     "slow_down", _("Too many messages; wait a moment."), msg.ref
                 )
             return await self.send_snapshot(ref=msg.ref)
-        if not _bucket(_action_buckets, self.seat, ACTION_BUCKET_SIZE, ACTION_BUCKET_RATE).take():
+        rate = ACTION_BUCKET_RATE if self.pid is not None else HOST_BUCKET_RATE
+        if not _bucket(_action_buckets, self.seat, ACTION_BUCKET_SIZE, rate).take():
             return await self._error("slow_down", _("Too many messages; wait a moment."), msg.ref)
         action = protocol.to_action(msg)
         if self.viewer == "player":
