@@ -403,6 +403,11 @@
     function open() {
       if (stopped) return;
       clearTimers();
+      if (navigator.onLine === false) {  // the device has no network: wait for "online"
+        setState("offline");
+        retryTimer = setTimeout(open, MAX_DELAY);
+        return;
+      }
       if (client.state !== "reconnecting" && client.state !== "offline") setState("connecting");
       try { ws = new WebSocket(url()); } catch (e) { ws = null; schedule(); return; }
       var mine = ws;

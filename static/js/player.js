@@ -438,7 +438,8 @@
         '<textarea id="' + id + '" class="textarea" rows="3" maxlength="280" data-draft="idea:' + attr(d.key) + '" data-testid="idea-text"></textarea>' +
         '<p class="counter" data-count-for="' + id + '" data-max="280" aria-live="off"></p>' +
         '<p class="button-row"><button type="button" class="button button-primary" data-act="idea" data-key="' + attr(d.key) + '" data-testid="add-idea">' +
-        esc(gettext("Add the idea")) + "</button></p>") + "</section>";
+        esc(gettext("Add the idea")) + "</button></p>") +
+      queuedHTML(function (m) { return m.type === "idea"; }) + "</section>";
   }
 
   /* As on the projector's wall: most dots first; among equals the players' own ideas
@@ -515,7 +516,7 @@
       if (d.type !== "catalyst") body += tallyHTML(d) + votedHTML(d);
       body += lockHTML(d);
     }
-    body += queuedHTML(function (m) { return m.key === d.key || (m.type === "idea" && d.type === "ideas"); });
+    body += queuedHTML(function (m) { return m.key === d.key; });
     return '<section class="panel task task-' + d.type + (d.locked != null ? " is-locked" : "") + '" id="decision-' + keyId(d.key) + '" tabindex="-1" data-testid="decision-' + attr(d.key) + '" aria-label="' + attr(d.prompt) + '">' +
       heading + body + "</section>";
   }
