@@ -38,13 +38,16 @@ class Done:
     version: int
     events: list[dict]
     bundle: dict[str, Any] | None  # None: the viewers must fetch a snapshot
+    repeat: bool = False  # the client's op_id was applied before: nothing new, nothing to tell
 
 
 def group_name(session_id: int) -> str:
     return f"session.{session_id}"
 
 
-def _save(session: Session, state: dict, action: dict, events: list[dict], actor: str) -> None:
+def _save(
+    session: Session, state: dict, action: dict, events: list[dict], actor: str, op_id: str = ""
+) -> None:
     session.state = state
     session.version += 1
     session.status = state["status"]
@@ -57,6 +60,7 @@ def _save(session: Session, state: dict, action: dict, events: list[dict], actor
         actor=actor,
         action=action,
         events=events,
+        op_id=op_id,
     )
 
 
@@ -107,14 +111,59 @@ def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
     return Done(session.pk, version, events, bundle)
 
 
-def perform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
-    """Apply one action to a session; raise ``Refused`` and change nothing if the rules say no."""
+def perform(
+    session_id: int, action: dict[str, Any], *, actor: str, op_id: str | None = None
+) -> Done:
+    """Apply one action to a session; raise ``Refused`` and change nothing if the rules say no.
+
+    With the client's ``op_id``, an action this actor already had applied (a
+    resend after a reconnect) is not applied again: the answer is the first
+    one's version (``repeat``). The session row lock makes the look-up and the
+    save one step, so two resends at once apply it once.
+    """
     with transaction.atomic():
         session = _locked(session_id)
+        if op_id:
+            first = (
+                Event.objects.filter(session=session, actor=actor, op_id=op_id)
+                .values_list("version", "events")
+                .first()
+            )
+            if first is not None:
+                return Done(session.pk, first[0], first[1], None, repeat=True)
         old = session.state
         new, events = rules.apply(session.case, old, action)
-        _save(session, new, action, events, actor)
+        _save(session, new, action, events, actor, op_id or "")
     return _done(session, old, new, events)
+
+
+def perform_presence(session_id: int, changes: dict[str, int]) -> Done | None:
+    """Connections that came and went, as one version: ``{pid: +n or -n}``.
+
+    A storm of closing sockets is then a few versions instead of hundreds, and
+    a seat that connected and went away in between is no change at all. Seats
+    the rules do not know (any more) are skipped; None when nothing changed.
+    """
+    with transaction.atomic():
+        session = _locked(session_id)
+        old = state = session.state
+        events: list[dict] = []
+        for pid, delta in changes.items():
+            for _n in range(min(abs(delta), 100)):
+                try:
+                    state, more = rules.apply(
+                        session.case,
+                        state,
+                        {"kind": "presence", "player": pid, "online": delta > 0},
+                    )
+                except Refused:
+                    break
+                events.extend(more)
+        if state is old:
+            return None
+        action = {"kind": "presence"}  # who came and went is in the events (the export cleans them)
+        _save(session, state, action, events, "system")
+    return _done(session, old, state, events)
 
 
 async def broadcast(done: Done) -> None:
@@ -141,10 +190,13 @@ async def broadcast(done: Done) -> None:
         log.exception("broadcast of session %s v%s", done.session_id, done.version)
 
 
-async def aperform(session_id: int, action: dict[str, Any], *, actor: str) -> Done:
+async def aperform(
+    session_id: int, action: dict[str, Any], *, actor: str, op_id: str | None = None
+) -> Done:
     """``perform`` from async code, then tell everyone."""
-    done = await database_sync_to_async(perform)(session_id, action, actor=actor)
-    await broadcast(done)
+    done = await database_sync_to_async(perform)(session_id, action, actor=actor, op_id=op_id)
+    if not done.repeat:
+        await broadcast(done)
     return done
 
 

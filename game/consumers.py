@@ -5,14 +5,23 @@ host (the logged-in owner of the session) or the projector (the host's big
 screen). On connect the viewer gets a full snapshot with the session's
 version; after that every change arrives as ``event`` with the next version
 and the patches for this viewer, cut by ``game.visibility``. A client that
-sees a version skip asks for ``sync``.
+sees a version skip (or a ``pong`` with a newer version) asks for ``sync``.
+
+No frame can end a connection: every frame of any shape is answered (``ok``,
+``error``, ``snapshot`` or ``pong``), and whatever goes wrong inside is logged
+and answered ``server_error``. Presence is written by one writer per process
+(``_PresenceWriter``) that does not depend on the consumer still running, so a
+connection that ends in any way, even cancelled by Daphne in a close storm,
+leaves its seat offline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import time
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -25,24 +34,86 @@ from . import actions, protocol, rules, timers, visibility
 from .models import Session
 from .rules import _
 
+try:  # what autobahn (under Daphne) raises on a send to a socket that has closed
+    from autobahn.exception import Disconnected
+except ImportError:  # pragma: no cover - Daphne always brings autobahn
+
+    class Disconnected(Exception):  # type: ignore[no-redef]
+        pass
+
+
 log = logging.getLogger(__name__)
 
 # Close codes in the 4000 range are ours (RFC 6455 leaves them to applications).
 CLOSE_NO_SESSION = 4404
 CLOSE_NO_SEAT = 4401
 CLOSE_NOT_HOST = 4403
+CLOSE_TOO_OFTEN = 4429  # a reconnect loop, or too many connections at once
+CLOSE_SERVER_ERROR = 1011  # only when the connection itself could not be set up
 
 # A person taps a few times a second at most; a bucket of 20 refilled at 10/s
 # lets bursts through (dot voting) and stops a runaway script.
 BUCKET_SIZE = 20
 BUCKET_RATE = 10.0
+# Actions of one seat, over all its connections: a seat cannot multiply its
+# rate by opening more sockets. A person votes a few times a minute; a burst of
+# dots or a quick change of mind fits in the bucket. The host runs the room and
+# clicks fast: ten a second.
+ACTION_BUCKET_SIZE = 20
+ACTION_BUCKET_RATE = 3.0
+HOST_BUCKET_RATE = 10.0
+# Snapshots asked for (sync) per seat: a client needs one after a gap, i.e.
+# rarely; a flood of them is refused (slow_down) and costs nothing.
+SYNC_BUCKET_SIZE = 5
+SYNC_BUCKET_RATE = 0.5
 
-# Every connect and disconnect of a seat is a change everyone is told about
-# (presence). A phone that reconnects with backoff connects a few times a
-# minute at most; a seat connecting more often is a script, and is refused.
-CLOSE_TOO_OFTEN = 4429
+# A phone that reconnects with backoff connects a few times a minute at most;
+# a seat connecting more often is a script, and is refused.
 CONNECTS_PER_MINUTE = 12
+# Connections open at once (per server process). A seat: a phone, a laptop and
+# a stale tab or two. An address: a venue's Wi-Fi can put a whole room behind
+# one NAT address (200 players with a spare tab each, plus hosts), so this only
+# stops one machine opening thousands. The host and the projector: a few each.
+MAX_PER_SEAT = 4
+MAX_PER_ADDRESS = 500
+MAX_PER_HOST_VIEW = 10
+
 _connects: dict[tuple[str, str], collections.deque] = collections.defaultdict(collections.deque)
+# Who is connected, by limit: key -> the channel names open now. A set, so a
+# count can never go negative or count one connection twice.
+_live: dict[tuple, set[str]] = collections.defaultdict(set)
+
+
+class _Bucket:
+    """A token bucket: ``size`` at once, refilled at ``rate`` per second."""
+
+    def __init__(self, size: float, rate: float) -> None:
+        self.size, self.rate = size, rate
+        self.tokens, self.last = float(size), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.size, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# Buckets shared by every connection of a seat (or of the host of a session).
+_action_buckets: dict[tuple, _Bucket] = {}
+_sync_buckets: dict[tuple, _Bucket] = {}
+MAX_BUCKETS = 5000  # seats of a few workshops; the oldest are forgotten first
+
+
+def _bucket(table: dict[tuple, _Bucket], key: tuple, size: float, rate: float) -> _Bucket:
+    bucket = table.get(key)
+    if bucket is None:
+        bucket = table[key] = _Bucket(size, rate)
+        while len(table) > MAX_BUCKETS:
+            table.pop(next(iter(table)))
+    return bucket
 
 
 def seat_cookie(code: str) -> str:
@@ -60,14 +131,202 @@ def _snapshot(session: Session, viewer: str, pid: str | None) -> tuple[int, dict
     return session.version, view
 
 
+# --- one snapshot per viewer per version --------------------------------------------------
+
+# (session id, code, viewer, pid) -> (version, the view as JSON text). However
+# many connections ask, a viewer's snapshot is made and serialised once per
+# version. The code is in the key because an id can come back (tests).
+_snapshots: dict[tuple, tuple[int, str]] = {}
+MAX_SNAPSHOTS = 5000
+
+
+def _cached_views(session: Session) -> dict | None:
+    """Every viewer's views at the session's version, if the actions layer has them."""
+    with actions._views_lock:
+        cached = actions._views.get((session.pk, session.code))
+    return cached[1] if cached and cached[0] == session.version else None
+
+
+def _snapshot_text(session_id: int, viewer: str, pid: str | None) -> tuple[int, str] | None:
+    """The snapshot's version and view text, from the cache when the version has not moved."""
+    row = Session.objects.filter(pk=session_id).values_list("version", "code").first()
+    if row is None:
+        return None
+    key = (session_id, row[1], viewer, pid)
+    hit = _snapshots.get(key)
+    if hit and hit[0] == row[0]:
+        return hit
+    session = Session.objects.select_related("case_version").filter(pk=session_id).first()
+    if session is None:
+        return None
+    views = _cached_views(session)
+    if views is not None:
+        view = views["players"].get(pid) if viewer == "player" else views[viewer]
+    if views is None or view is None:
+        _version, view = _snapshot(session, viewer, pid)
+    entry = (session.version, protocol.dumps(view))
+    _snapshots.pop(key, None)
+    _snapshots[key] = entry
+    while len(_snapshots) > MAX_SNAPSHOTS:
+        _snapshots.pop(next(iter(_snapshots)))
+    return entry
+
+
+# --- the session's current version, for pongs -----------------------------------------------
+
+VERSION_FRESH = 1.0  # seconds: the database is asked at most once a second per session
+_versions: dict[int, tuple[int, float]] = {}  # session id -> (version, when read from the db)
+_version_reads: dict[int, asyncio.Future] = {}
+
+
+def _note_version(session_id: int, version: int) -> None:
+    known, read = _versions.get(session_id, (0, 0.0))
+    if version > known:
+        _versions[session_id] = (version, read)
+
+
+async def current_version(session_id: int) -> int:
+    """The session's version as the database has it, at most a second old.
+
+    A pong carries it: a client whose own version is behind missed a frame
+    (e.g. a broadcast lost while Redis restarted) and asks for a snapshot. One
+    read per session per second, however many clients ping.
+    """
+    known, read = _versions.get(session_id, (0, 0.0))
+    if time.monotonic() - read < VERSION_FRESH:
+        return known
+    loop = asyncio.get_running_loop()
+    pending = _version_reads.get(session_id)
+    if pending is None or pending.done() or pending.get_loop() is not loop:
+        pending = _version_reads[session_id] = asyncio.ensure_future(_read_version(session_id))
+    if read:  # a pong never waits for the database: the next one has the fresh figure
+        return known
+    try:
+        return await asyncio.shield(pending)
+    except Exception:
+        return known
+
+
+async def _read_version(session_id: int) -> int:
+    try:
+        version = await database_sync_to_async(
+            lambda: Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
+        )()
+    except Exception:
+        log.warning("could not read the version of session %s", session_id, exc_info=True)
+        raise
+    known, _read = _versions.get(session_id, (0, 0.0))
+    version = max(known, version or 0)
+    _versions[session_id] = (version, time.monotonic())
+    return version
+
+
+# --- presence ---------------------------------------------------------------------------------
+
+
+class _PresenceWriter:
+    """One per event loop (i.e. per server process): writes who came and went.
+
+    A consumer only hands over its change (``add`` never awaits), so the change
+    is made even when the consumer is cancelled right after (Daphne kills an
+    application that takes over 10 s to close; in a storm of 480 closing
+    sockets the last ones wait that long for the database). Changes that pile
+    up meanwhile are written together, one version per session.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[int, dict[str, int]] = {}
+        self.waiters: list[asyncio.Future] = []  # resolved once their change is written
+        self.writing: list[asyncio.Future] = []  # those of the batch being written
+        self.wake = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def add(self, session_id: int, pid: str, delta: int) -> asyncio.Future:
+        changes = self.pending.setdefault(session_id, {})
+        changes[pid] = changes.get(pid, 0) + delta
+        done = asyncio.get_running_loop().create_future()
+        self.waiters.append(done)
+        self.wake.set()
+        return done
+
+    async def _run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            pending, self.pending = self.pending, {}
+            self.writing, self.waiters = self.waiters, []
+            try:
+                for session_id, changes in pending.items():
+                    changes = {pid: n for pid, n in changes.items() if n}
+                    if changes:
+                        await self._write(session_id, changes)
+            except Exception:  # the writer must outlive any fault
+                log.exception("presence writer")
+            for waiter in self.writing:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self.writing = []
+
+    async def _write(self, session_id: int, changes: dict[str, int]) -> None:
+        for attempt in range(5):  # a database fault (SQLite busy, a failover): again
+            try:
+                done = await database_sync_to_async(actions.perform_presence)(session_id, changes)
+            except Session.DoesNotExist:
+                return  # deleted meanwhile: nobody to tell
+            except Exception:
+                log.warning("presence of session %s (attempt %s)", session_id, attempt + 1)
+                await asyncio.sleep(0.2 * 2**attempt)
+                continue
+            if done is not None:
+                _note_version(session_id, done.version)
+                await actions.broadcast(done)
+            return
+        log.error("presence of session %s not written: %s", session_id, changes)
+
+
+_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def presence_writer() -> _PresenceWriter:
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None or writer.task.done():
+        writer = _writers[loop] = _PresenceWriter()
+    return writer
+
+
+async def presence_settled() -> None:
+    """Wait until every presence change handed over so far is written (for tests)."""
+    writer = presence_writer()
+    while writer.pending or writer.waiters or writer.writing:
+        await asyncio.gather(*writer.waiters, *writer.writing, return_exceptions=True)
+        await asyncio.sleep(0)
+
+
+# --- the consumers ----------------------------------------------------------------------------
+
+
 class GameConsumer(AsyncWebsocketConsumer):
     viewer = ""  # "player", "host" or "projector"
 
     async def connect(self) -> None:
         self.session_id: int | None = None
         self.pid: str | None = None
-        self.tokens, self.last_fill = float(BUCKET_SIZE), time.monotonic()
+        self.present = False  # a +1 of presence is handed over; a -1 is owed
+        self.limits: list[tuple] = []  # the _live keys this connection is counted in
+        self.bucket = _Bucket(BUCKET_SIZE, BUCKET_RATE)
         self.language = self._language()
+        try:
+            await self._connect()
+        except Exception:
+            log.exception("connect of %s failed", self.viewer)
+            await self._quietly(self._refuse_now())
+
+    async def _refuse_now(self) -> None:
+        await self._error("server_error", _("Something went wrong; please try again."))
+        await self.close(code=CLOSE_SERVER_ERROR)
+
+    async def _connect(self) -> None:
         session = await self._session()
         await self.accept()
         if session is None:
@@ -77,25 +336,86 @@ class GameConsumer(AsyncWebsocketConsumer):
         refusal = await self.authenticate(session)
         if refusal:
             return await self._refuse(*refusal)
+        refusal = self._count_connection(session)
+        if refusal:
+            return await self._refuse(*refusal)
         self.session_id = session.pk
+        # The code too: a session id can come back (a test database is emptied).
+        self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
         await self.channel_layer.group_add(actions.group_name(session.pk), self.channel_name)
         # Read again, after joining the group: a change made in between is then
         # either in the snapshot or in an event (an older event is skipped).
         await self.send_snapshot()
         if self.pid is not None:
-            await self._act({"kind": "presence", "player": self.pid, "online": True}, quiet=True)
+            self.present = True
+            await presence_writer().add(session.pk, self.pid, +1)
         if settings.GAME_TIMER_LOOP:
             timers.ensure_running()
         log.info("connect %s session=%s player=%s", self.viewer, session.code, self.pid)
 
-    async def disconnect(self, code: int) -> None:
-        if self.session_id is None:
-            return
-        await self.channel_layer.group_discard(
-            actions.group_name(self.session_id), self.channel_name
-        )
+    def _count_connection(self, session: Session) -> tuple | None:
+        """Count this connection in its limits, or say which one it is over."""
+        client = self.scope.get("client") or (None, 0)
+        keys: list[tuple[tuple, int]] = []
+        if client[0]:  # Daphne always says; an in-process client (a test) may not
+            keys.append((("address", client[0]), MAX_PER_ADDRESS))
         if self.pid is not None:
-            await self._act({"kind": "presence", "player": self.pid, "online": False}, quiet=True)
+            keys.append((("seat", session.code, self.pid), MAX_PER_SEAT))
+        else:
+            keys.append((("view", session.code, self.viewer), MAX_PER_HOST_VIEW))
+        for key, limit in keys:
+            if len(_live[key]) >= limit:
+                return (
+                    "too_many",
+                    _("Too many connections at once; close another tab or device."),
+                    CLOSE_TOO_OFTEN,
+                )
+        for key, _limit in keys:
+            _live[key].add(self.channel_name)
+            self.limits.append(key)
+        return None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """The whole life of the connection; however it ends, its seat is released.
+
+        ``disconnect()`` does not run when the consumer is cancelled (Daphne kills
+        one still busy 10 s after its socket closed, as in a close storm) or
+        dies; ``finally`` does, and ``_release`` never awaits.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+    def _release(self) -> asyncio.Future | None:
+        """Uncount this connection and hand over its presence -1 (once; never awaits)."""
+        for key in getattr(self, "limits", ()):
+            _live[key].discard(self.channel_name)
+            if not _live[key]:
+                _live.pop(key, None)
+        self.limits = []
+        if getattr(self, "present", False):
+            self.present = False
+            try:
+                return presence_writer().add(self.session_id, self.pid, -1)
+            except RuntimeError:  # no running loop any more (the process is stopping)
+                log.warning("presence of seat %s not written: no event loop", self.pid)
+        return None
+
+    async def disconnect(self, code: int) -> None:
+        # What must happen whatever follows is done first and without awaiting:
+        # this task may be cancelled at any await below.
+        written = self._release()
+        if getattr(self, "session_id", None) is None:
+            return
+        await self._quietly(
+            self.channel_layer.group_discard(actions.group_name(self.session_id), self.channel_name)
+        )
+        if written is not None:  # for a client (a test) that waits for the close to finish
+            try:
+                await asyncio.wait_for(asyncio.shield(written), 5)
+            except Exception:
+                pass  # the writer carries on without us
 
     async def authenticate(self, session: Session) -> tuple | None:
         raise NotImplementedError
@@ -103,9 +423,29 @@ class GameConsumer(AsyncWebsocketConsumer):
     # --- incoming -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.session_id is None:
+        """One frame, one answer; nothing a frame does can end the connection."""
+        if getattr(self, "session_id", None) is None:
             return
-        if not self._take_token():
+        try:
+            await self._receive(text_data)
+        except Disconnected:
+            pass  # the socket closed under us; disconnect() cleans up
+        except Exception:
+            log.exception("frame from %s in session %s", self.viewer, self.session_id)
+            ref = self._quiet_ref(text_data)
+            await self._quietly(
+                self._error("server_error", _("Something went wrong; please try again."), ref)
+            )
+
+    @staticmethod
+    def _quiet_ref(text: str | None) -> Any:
+        try:
+            return protocol.peek_ref(text)
+        except Exception:
+            return None
+
+    async def _receive(self, text_data: str | None) -> None:
+        if not self.bucket.take():
             ref = protocol.peek_ref(text_data)
             return await self._error("slow_down", _("Too many messages; wait a moment."), ref)
         try:
@@ -114,59 +454,79 @@ class GameConsumer(AsyncWebsocketConsumer):
             log.info("refused frame from %s: %s", self.viewer, exc.code)
             return await self._error(exc.code, exc.reason, exc.ref, **exc.params)
         if msg.type == "ping":
-            return await self._send({"type": "pong", "ref": msg.ref})
+            version = await current_version(self.session_id)
+            return await self._send({"type": "pong", "ref": msg.ref, "v": version})
         if msg.type == "sync":
+            if not _bucket(_sync_buckets, self.seat, SYNC_BUCKET_SIZE, SYNC_BUCKET_RATE).take():
+                return await self._error(
+                    "slow_down", _("Too many messages; wait a moment."), msg.ref
+                )
             return await self.send_snapshot(ref=msg.ref)
+        rate = ACTION_BUCKET_RATE if self.pid is not None else HOST_BUCKET_RATE
+        if not _bucket(_action_buckets, self.seat, ACTION_BUCKET_SIZE, rate).take():
+            return await self._error("slow_down", _("Too many messages; wait a moment."), msg.ref)
         action = protocol.to_action(msg)
         if self.viewer == "player":
             action["player"] = self.pid  # a player acts in their own seat, never another's
         if action["kind"] == "timer":
             action["now"] = time.time()
-        await self._act(action, ref=msg.ref)
+        await self._act(action, ref=msg.ref, op_id=getattr(msg, "op_id", None))
 
-    async def _act(self, action: dict[str, Any], *, ref: Any = None, quiet: bool = False) -> None:
+    async def _act(self, action: dict[str, Any], *, ref: Any = None, op_id: str | None = None):
         actor = "host" if self.viewer == "host" else f"player:{self.pid}"
         try:
-            done = await actions.aperform(self.session_id, action, actor=actor)
+            done = await actions.aperform(self.session_id, action, actor=actor, op_id=op_id)
         except rules.Refused as exc:
-            if not quiet:
-                await self._error(exc.code, exc.reason, ref, **exc.params)
-            return
+            return await self._error(exc.code, exc.reason, ref, **exc.params)
         except Exception:  # a bug or a database fault: the transaction rolled back
             log.exception("action %s failed in session %s", action.get("kind"), self.session_id)
-            if not quiet:
-                await self._error("server_error", _("Something went wrong; please try again."), ref)
-            return
-        if not quiet:
-            await self._send({"type": "ok", "ref": ref, "v": done.version})
+            return await self._error(
+                "server_error", _("Something went wrong; please try again."), ref
+            )
+        _note_version(self.session_id, done.version)
+        # A resend of an action already applied gets the same answer as the first time.
+        await self._send({"type": "ok", "ref": ref, "v": done.version})
 
     # --- outgoing -------------------------------------------------------------------
 
     async def send_snapshot(self, ref: Any = None) -> None:
-        session = await self._session(pk=self.session_id)
-        if session is None:  # deleted in the admin meanwhile
+        entry = await database_sync_to_async(_snapshot_text)(self.session_id, self.viewer, self.pid)
+        if entry is None:  # deleted in the admin meanwhile
             return await self._refuse(
                 "no_session", _("The session no longer exists."), CLOSE_NO_SESSION
             )
-        version, view = await database_sync_to_async(_snapshot)(session, self.viewer, self.pid)
-        await self._send({"type": "snapshot", "v": version, "view": view, "ref": ref})
+        version, view = entry
+        _note_version(self.session_id, version)
+        ref_text = protocol.dumps(ref)
+        await self.send(
+            text_data=f'{{"type":"snapshot","v":{version},"ref":{ref_text},"view":{view}}}'
+        )
 
     async def game_patch(self, event: dict) -> None:
         """A change in the session: forward this viewer's patches, and only those."""
-        frames = event["frames"]
-        patch = (
-            frames["players"].get(self.pid, "[]")
-            if self.viewer == "player"
-            else frames[self.viewer]
-        )
-        await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
+        try:
+            _note_version(self.session_id, event["v"])
+            frames = event["frames"]
+            patch = (
+                frames["players"].get(self.pid, "[]")
+                if self.viewer == "player"
+                else frames[self.viewer]
+            )
+            await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
+        except Disconnected:
+            pass  # closing: disconnect() follows
+        except Exception:
+            log.exception("event for %s in session %s", self.viewer, self.session_id)
 
     async def game_resync(self, event: dict) -> None:
         """The server could not cut this change into patches: a fresh snapshot instead."""
-        await self.send_snapshot()
+        await self._quietly(self.send_snapshot())
 
     async def _send(self, data: dict) -> None:
-        await self.send(text_data=protocol.dumps(data))
+        try:
+            await self.send(text_data=protocol.dumps(data))
+        except Disconnected:
+            pass  # the socket closed under us; disconnect() cleans up
 
     async def _error(self, code: str, reason: str, ref: Any = None, **params: Any) -> None:
         with translation.override(self.language):
@@ -178,16 +538,16 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self._error(code, reason)
         await self.close(code=close_code)
 
-    # --- helpers --------------------------------------------------------------------
+    async def _quietly(self, awaitable: Any) -> None:
+        """Await something whose failure must not end the consumer (logged)."""
+        try:
+            await awaitable
+        except Disconnected:
+            pass
+        except Exception:
+            log.exception("in %s consumer of session %s", self.viewer, self.session_id)
 
-    def _take_token(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(BUCKET_SIZE, self.tokens + (now - self.last_fill) * BUCKET_RATE)
-        self.last_fill = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+    # --- helpers --------------------------------------------------------------------
 
     def _language(self) -> str:
         wanted = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)

@@ -106,12 +106,20 @@ class Event(models.Model):
     actor = models.CharField(max_length=20)  # "host", "player:<pid>", "system"
     action = models.JSONField()
     events = models.JSONField()  # what the rules said happened
+    # The client's own id of the action ("op_id"; "" when it sent none): a resend
+    # after a reconnect finds the first one here and is answered with its version.
+    op_id = models.CharField(max_length=40, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["session", "version"]
         constraints = [
             models.UniqueConstraint(fields=["session", "version"], name="unique_session_version"),
+            models.UniqueConstraint(
+                fields=["session", "actor", "op_id"],
+                condition=~models.Q(op_id=""),
+                name="unique_session_actor_op",
+            ),
         ]
 
     def __str__(self) -> str:

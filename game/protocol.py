@@ -8,38 +8,119 @@ refused. docs/protocol.md describes the same set for client authors.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from .rules import _
 
 MAX_FRAME = 16 * 1024  # the largest frame a real client sends is an answer of 2,000 characters
-# A real frame nests three deep and has a handful of brackets; "[[[[…" that fits
-# in a frame would make json.loads recurse thousands of levels. Refused unread.
-MAX_BRACKETS = 200
+# A real frame nests three deep; "[[[[…" that fits in a frame would make
+# json.loads recurse thousands of levels. Only brackets outside strings count:
+# an idea of 250 "[" is text, not nesting.
+MAX_DEPTH = 20
+# A string (to its end, or to the end of the text when unterminated) or a
+# bracket: each character is read once, whatever the text.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+def _depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets in strings left out)."""
+    depth = deepest = 0
+    for token in _TOKEN.findall(text):
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 def _loads(text: str) -> Any:
     """JSON from a frame that is small and flat enough to read; ValueError otherwise."""
-    if len(text) > MAX_FRAME or text.count("[") + text.count("{") > MAX_BRACKETS:
+    if len(text) > MAX_FRAME or _depth(text) > MAX_DEPTH:
         raise ValueError("too large or too deeply nested")
     return json.loads(text)
 
 
-Key = Annotated[str, StringConstraints(max_length=100)]
-Ref = Annotated[str, StringConstraints(max_length=40)] | int | None
-Choice = Annotated[str, StringConstraints(max_length=100)]
+# Lone surrogates ("\ud800" in JSON) cannot be encoded as UTF-8 and so can be
+# neither stored on PostgreSQL nor sent back; NUL and the other control
+# characters break storage or display. Identifiers never contain any of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Free text as it may be stored and shown: no lone surrogates, NUL or controls.
+
+    Newlines and tabs stay (answers have paragraphs); the rest is dropped.
+    """
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable() or _CONTROL.search(value):
+        raise ValueError("not printable")
+    return value
+
+
+def short_ref(value: Any) -> str | int | None:
+    """A ``ref`` that may be echoed: a short printable string or an integer, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -(2**53) < value < 2**53 else None  # exact in JavaScript
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            return _printable(value)
+        except ValueError:
+            return None
+    return None
+
+
+Printable = AfterValidator(_printable)
+Key = Annotated[str, StringConstraints(max_length=100), Printable]
+RefText = Annotated[str, StringConstraints(max_length=40), Printable]
+RefInt = Annotated[StrictInt, Field(gt=-(2**53), lt=2**53)]
+Ref = RefText | RefInt | None
+# The client's own id of an action: a resend with the same id is applied once.
+OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+Choice = Annotated[str, StringConstraints(max_length=100), Printable]
 Value = (
     Choice
     | Annotated[list[Choice], Field(max_length=60)]
-    | Annotated[dict[Choice, int], Field(max_length=60)]
+    | Annotated[dict[Choice, StrictInt], Field(max_length=60)]
 )
+
+
+def _clean_any(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def Text(limit: int) -> Any:  # noqa: N802 - a type, as the others
+    """Free text: cleaned (before pydantic, which refuses a lone surrogate), then sized."""
+    return Annotated[str, BeforeValidator(_clean_any), StringConstraints(max_length=limit)]
 
 
 class Msg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ref: Ref = None  # echoed in the answer, so a client can match it to its request
+
+
+class Action(Msg):
+    """A message that changes the session: it may carry the client's ``op_id``."""
+
+    op_id: OpId | None = None
 
 
 class Sync(Msg):
@@ -50,84 +131,84 @@ class Ping(Msg):
     type: Literal["ping"]
 
 
-class Vote(Msg):
+class Vote(Action):
     type: Literal["vote"]
     key: Key
     value: Value
 
 
-class Lock(Msg):
+class Lock(Action):
     type: Literal["lock"]
     key: Key
     value: Value | None = None
 
 
-class Idea(Msg):
+class Idea(Action):
     type: Literal["idea"]
-    text: Annotated[str, StringConstraints(max_length=1000)]
+    text: Text(1000)
 
 
-class Reflect(Msg):
+class Reflect(Action):
     type: Literal["reflect"]
     question: Key
-    text: Annotated[str, StringConstraints(max_length=4000)]
+    text: Text(4000)
 
 
-class Form(Msg):
+class Form(Action):
     type: Literal["form"]
-    size: int | None = None
+    size: StrictInt | None = None
 
 
-class Move(Msg):
+class Move(Action):
     type: Literal["move"]
     player: Key
     committee: Key
 
 
-class Remove(Msg):
+class Remove(Action):
     type: Literal["remove"]
     player: Key
 
 
-class Readmit(Msg):
+class Readmit(Action):
     type: Literal["readmit"]
     player: Key
 
 
-class Start(Msg):
+class Start(Action):
     type: Literal["start"]
 
 
-class Advance(Msg):
+class Advance(Action):
     type: Literal["advance"]
 
 
-class Back(Msg):
+class Back(Action):
     type: Literal["back"]
 
 
-class Timer(Msg):
+class Timer(Action):
     type: Literal["timer"]
     op: Literal["start", "pause", "resume", "add"]
-    seconds: int = 60
+    seconds: StrictInt = 60
 
 
-class LockAll(Msg):
+class LockAll(Action):
     type: Literal["lock_all"]
 
 
-class Inject(Msg):
+class Inject(Action):
     type: Literal["inject"]
     card: Key
     committee: Key | None = None
 
 
-class Message(Msg):
+class Message(Action):
     type: Literal["message"]
-    text: Annotated[str, StringConstraints(max_length=2000)]
+    text: Text(2000)
 
 
-class End(Msg):
+class End(Action):
     type: Literal["end"]
 
 
@@ -166,8 +247,7 @@ def peek_ref(text: str | None) -> Any:
         data = _loads(text)
     except ValueError:
         return None
-    ref = data.get("ref") if isinstance(data, dict) else None
-    return ref if isinstance(ref, (str, int)) else None
+    return short_ref(data.get("ref")) if isinstance(data, dict) else None
 
 
 def parse(role: str, text: str | None) -> Msg:
@@ -182,26 +262,39 @@ def parse(role: str, text: str | None) -> Msg:
         raise BadMessage("bad_json", _("The message is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise BadMessage("bad_json", _("The message must be a JSON object."))
-    ref = data.get("ref") if isinstance(data.get("ref"), (str, int)) else None
-    if data.get("type") not in KINDS[role]:
+    ref = short_ref(data.get("ref"))
+    kind = data.get("type")
+    if not isinstance(kind, str) or kind not in KINDS[role]:
         raise BadMessage("unknown_type", _("Unknown message type."), ref)
     try:
         return _ADAPTERS[role].validate_python(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"][1:]) or "message"
+        # The top-level field only: deeper parts of the path repeat the sender's
+        # own keys, which may be anything (even unencodable).
+        field = short_ref(str(err["loc"][1])) if len(err["loc"]) > 1 else None
+        field = field if isinstance(field, str) and len(field) <= 20 else "message"
         raise BadMessage(
             "bad_message", _("Malformed field: %(field)s."), ref, field=field
         ) from None
 
 
-def dumps(data: dict) -> str:
-    """A frame for the client: compact, and æøå as they are."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def dumps(data: Any) -> str:
+    """A frame for the client: compact, and æøå as they are.
+
+    Text that cannot be encoded as UTF-8 (a lone surrogate that got into a
+    state) is sent escaped instead, so no frame ever fails to go out.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":"))
+    return text
 
 
 def to_action(msg: Msg) -> dict[str, Any]:
     """The rules' action for a parsed message (sync and ping have none)."""
-    data = msg.model_dump(exclude={"ref"})
+    data = msg.model_dump(exclude={"ref", "op_id"})
     data["kind"] = data.pop("type")
     return data

@@ -119,6 +119,10 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
         else None,
         "options": [_option(o) for o in rules.options_of(case, c, d)],
         "voted": sorted(d["votes"], key=int),
+        # Votes are open, like a show of hands in a committee meeting: the
+        # members (and the host) see who voted what. The projector's cut below
+        # leaves them out, and no other committee gets this committee at all.
+        "votes": {pid: d["votes"][pid] for pid in sorted(d["votes"], key=int)},
         "tally": rules.tally(case, c, d),
         "majority": rules.plurality(case, c, d),
         "locked": d["locked"],

@@ -11,16 +11,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 import game.routing  # noqa: E402
+from game.origins import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # The origin check refuses cross-site websockets (the browser sends cookies
-        # to any page that opens one); the auth stack gives consumers scope["user"].
-        "websocket": AllowedHostsOriginValidator(
+        # to any page that opens one): scheme, host and port exactly, see
+        # game/origins.py. The auth stack gives consumers scope["user"].
+        "websocket": OriginValidator(
             AuthMiddlewareStack(URLRouter(game.routing.websocket_urlpatterns))
         ),
     }

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from game import actions, protocol
-from game.consumers import BUCKET_SIZE, seat_cookie
+from game.consumers import BUCKET_SIZE, presence_settled, seat_cookie
 from game.models import Event, Session
 from tests.support import QUIET, WAIT, Client, connect, everyone_until, player_client
 
@@ -76,7 +76,12 @@ def people(session, seats, alice, clients):
             return await clients(f"/ws/projector/{session.code}/", name="projector", user=alice)
 
         async def settle(self, *cs: Client) -> int:
-            """Wait until every client has seen the session's latest version."""
+            """Wait until every client has seen the session's latest version.
+
+            Presence is written by the process's presence writer, a moment
+            after the connect or close that caused it: wait for that first.
+            """
+            await presence_settled()
             v = await db_version(session)
             await everyone_until(list(cs), v)
             return v
@@ -583,8 +588,9 @@ async def test_sync_returns_a_fresh_snapshot_and_ping_a_pong(formed_session, peo
     v = await people.settle(host, bo)
     snapshot = await bo.send(type="sync", ref="s")
     assert snapshot["type"] == "snapshot" and snapshot["v"] == v and snapshot["ref"] == "s"
-    assert await bo.send(type="ping", ref=3) == {"type": "pong", "ref": 3}
-    assert await host.send(type="ping") == {"type": "pong", "ref": None}
+    # The pong carries the session's version: a client behind it missed a frame.
+    assert await bo.send(type="ping", ref=3) == {"type": "pong", "ref": 3, "v": v}
+    assert await host.send(type="ping") == {"type": "pong", "ref": None, "v": v}
     snapshot = await host.send(type="sync")
     assert snapshot["v"] == v and snapshot["view"] == host.view
 

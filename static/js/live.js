@@ -4,7 +4,10 @@
  * viewer's view: a "snapshot" replaces it, an "event" with the next version
  * applies its patches, an older one is ignored and a gap asks for a "sync".
  * It reconnects by itself (exponential backoff with full jitter), pings every
- * 25 s, and shows the connection in the badge #conn (text, not only colour).
+ * 2 s, and shows the connection in the badge #conn (text, not only colour).
+ * Actions carry an op_id and wait in a queue until the server answers them:
+ * made offline they are sent when the connection is back, and a resend is
+ * applied once (see docs/protocol.md, "Actions and op_id").
  *
  * PM.update(container, blocks) renders keyed blocks of HTML and replaces only
  * the blocks whose HTML changed, keeping focus, the caret and the text a
@@ -209,28 +212,52 @@
 
   // --- the connection ------------------------------------------------------------------------
 
-  var PING_EVERY = 25000;
-  var STALE_AFTER = 60000;  // no frame at all (not even a pong) for this long: reconnect
+  // An app-level ping every 2 s: a connection that is gone without a close (a
+  // phone off the Wi-Fi, a network that drops packets) shows in the badge
+  // within a few seconds, and the pong's version shows a missed frame.
+  var PING_EVERY = 2000;
+  var QUIET_AFTER = 4500;  // no frame at all (not even a pong) for this long: "offline" in the badge
+  var STALE_AFTER = 10000;  // ... for this long: leave the connection and open a new one
   var STABLE_AFTER = 10000;  // open this long: the next drop starts the backoff afresh
   var MAX_DELAY = 15000;
   var BASE_DELAY = 500;
-  var ANSWER_TIMEOUT = 15000;
   var SYNC_REF = "sync";
   var SYNC_RETRY = 2000;  // ms; a refused sync (rate limit) is asked again
+  var GAP_GRACE = 1000;  // ms; a pong ahead of the view: the event may be on its way
+  var RESEND_AFTER = 1000;  // ms; an action dropped unread (slow_down) goes again
+  var ACTION_TIMEOUT = 30000;  // ms without an answer on a live connection: open a new one
+
+  /* A client-made id for an action: the server applies each once, so an action
+     resent after a reconnect is never applied twice. */
+  function newOpId() {
+    var bytes = new Uint8Array(9);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    var out = "";
+    for (var i = 0; i < bytes.length; i++) out += ("0" + bytes[i].toString(16)).slice(-2);
+    return "a" + out;
+  }
 
   function connect(opts) {
     var client = { view: null, version: null, state: "connecting" };
     var ws = null, attempt = 0, pingTimer = null, stableTimer = null, retryTimer = null;
-    var lastSeen = 0, syncing = false, syncTimer = null, nextRef = 1, pending = {}, stopped = false;
+    var lastSeen = 0, syncing = false, syncTimer = null, stopped = false, gapTimer = null;
+    // Actions not yet answered, in the order made. Each stays here until the
+    // server answers it (ok or a refusal): made offline, it waits; sent on a
+    // connection that was lost, it goes again with the same op_id.
+    var queue = [];
     var badge = document.getElementById("conn");
 
     function setState(state) {
+      var was = client.state;
       client.state = state;
-      if (!badge) return;
-      var text = { online: gettext("Connected"), connecting: gettext("Connecting …"),
-                   reconnecting: gettext("Reconnecting …"), offline: gettext("Offline") }[state];
-      badge.setAttribute("data-state", state);
-      badge.querySelector(".conn-text").textContent = text;
+      if (badge) {
+        var text = { online: gettext("Connected"), connecting: gettext("Connecting …"),
+                     reconnecting: gettext("Reconnecting …"), offline: gettext("Offline") }[state];
+        badge.setAttribute("data-state", state);
+        badge.querySelector(".conn-text").textContent = text;
+      }
+      if (state === "online" && was !== "online") flush();
+      if (state !== "online" && was === "online" && queue.length) render();
     }
 
     function url() {
@@ -258,16 +285,26 @@
       }
     }
 
-    function failAll(message) {
-      Object.keys(pending).forEach(function (ref) {
-        clearTimeout(pending[ref].timer);
-        pending[ref].reject(new Error(message));
-      });
-      pending = {};
+    /* Send what waits, in order, on the connection there is now. */
+    function flush() {
+      if (client.state !== "online" || !ws || ws.readyState !== 1) return;
+      for (var i = 0; i < queue.length; i++) {
+        var entry = queue[i];
+        if (entry.sentOn === ws) continue;
+        if (raw(entry.data)) { entry.sentOn = ws; entry.sentAt = Date.now(); }
+      }
+    }
+
+    function answered(ref) {
+      for (var i = 0; i < queue.length; i++) {
+        if (queue[i].data.ref === ref) return queue.splice(i, 1)[0];
+      }
+      return null;
     }
 
     function onMessage(ev) {
       lastSeen = Date.now();
+      if (client.state !== "online" && client.view != null && !syncing) setState("online");
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === "snapshot") {
@@ -286,13 +323,26 @@
         } else {
           requestSync();  // a gap: at-most-once delivery lost one; ask for the whole view
         }
+      } else if (msg.type === "pong") {
+        // The session's version: behind it, this client missed a frame (a lost
+        // broadcast). Give the event a moment to arrive, then ask for the view.
+        if (msg.v != null && client.version != null && msg.v > client.version && !syncing && !gapTimer) {
+          var behind = msg.v;
+          gapTimer = setTimeout(function () {
+            gapTimer = null;
+            if (client.version != null && client.version < behind && !syncing) requestSync();
+          }, GAP_GRACE);
+        }
       } else if (msg.type === "ok" || msg.type === "error") {
         if (msg.ref === SYNC_REF) return;  // refused (e.g. slowed down): the retry timer asks again
-        var p = msg.ref != null ? pending[msg.ref] : null;
-        if (p) {
-          delete pending[msg.ref];
-          clearTimeout(p.timer);
-          if (msg.type === "ok") p.resolve(msg); else p.reject(new Error(msg.reason));
+        var entry = msg.ref != null ? answered(msg.ref) : null;
+        if (entry && msg.type === "error" && msg.code === "slow_down") {
+          // Dropped unread: nothing happened yet, so it goes again by itself.
+          entry.sentOn = null;
+          queue.unshift(entry);
+          setTimeout(flush, RESEND_AFTER);
+        } else if (entry) {
+          if (msg.type === "ok") entry.resolve(msg); else entry.reject(new Error(msg.reason));
         } else if (msg.type === "error") {
           toast(msg.reason);
         }
@@ -308,13 +358,17 @@
     }
 
     function raw(data) {
-      if (ws && ws.readyState === 1) { ws.send(JSON.stringify(data)); return true; }
+      if (ws && ws.readyState === 1) {
+        try { ws.send(JSON.stringify(data)); return true; } catch (e) { return false; }
+      }
       return false;
     }
 
     function clearTimers() {
       clearInterval(pingTimer); clearTimeout(stableTimer); clearTimeout(retryTimer); clearTimeout(syncTimer);
-      pingTimer = stableTimer = retryTimer = syncTimer = null;
+      clearTimeout(gapTimer);
+      pingTimer = stableTimer = retryTimer = syncTimer = gapTimer = null;
+      syncing = false;
     }
 
     function schedule() {
@@ -334,30 +388,39 @@
       old.onopen = old.onmessage = old.onclose = old.onerror = null;
       try { old.close(); } catch (e) { /* already gone */ }
       clearTimers();
-      failAll(gettext("The connection was lost; try again."));
       schedule();
+    }
+
+    function tick() {
+      var quiet = Date.now() - lastSeen;
+      if (quiet > STALE_AFTER) { drop(); return; }
+      var oldest = queue.length && queue[0].sentOn === ws ? Date.now() - queue[0].sentAt : 0;
+      if (oldest > ACTION_TIMEOUT) { drop(); return; }  // resent on the next connection
+      if (quiet > QUIET_AFTER && client.state === "online") setState("offline");
+      raw({ type: "ping" });
     }
 
     function open() {
       if (stopped) return;
       clearTimers();
+      if (navigator.onLine === false) {  // the device has no network: wait for "online"
+        setState("offline");
+        retryTimer = setTimeout(open, MAX_DELAY);
+        return;
+      }
       if (client.state !== "reconnecting" && client.state !== "offline") setState("connecting");
       try { ws = new WebSocket(url()); } catch (e) { ws = null; schedule(); return; }
       var mine = ws;
       ws.onopen = function () {
         lastSeen = Date.now();
         stableTimer = setTimeout(function () { attempt = 0; }, STABLE_AFTER);
-        pingTimer = setInterval(function () {
-          if (Date.now() - lastSeen > STALE_AFTER) { drop(); return; }
-          raw({ type: "ping" });
-        }, PING_EVERY);
+        pingTimer = setInterval(tick, PING_EVERY);
       };
       ws.onmessage = onMessage;
       ws.onclose = function (ev) {
         if (ws !== mine) return;
         ws = null;
         clearTimers();
-        failAll(gettext("The connection was lost; try again."));
         if (ev.code === 4401) {  // no seat (anymore) in this session: join again
           stopped = true;
           location.href = "/?code=" + encodeURIComponent(opts.code || "");
@@ -373,7 +436,8 @@
       };
     }
 
-    window.addEventListener("offline", function () { if (!ws) setState("offline"); });
+    // The browser knows first when the device leaves the network.
+    window.addEventListener("offline", function () { setState("offline"); drop(); });
     window.addEventListener("online", function () {
       if (!ws && !stopped) { attempt = 0; clearTimeout(retryTimer); schedule(); }
     });
@@ -384,31 +448,35 @@
       }
     });
 
-    /* send(msg): resolves with the "ok" frame, rejects with the reason (shown as a toast). */
+    /* send(msg): an action. Resolves with the "ok" frame, rejects with the reason
+       of a refusal (shown as a toast). It is never lost and never answered "try
+       again": made offline it waits and goes when the connection is back, and
+       one sent on a connection that was lost goes again with the same op_id. */
     client.send = function (msg) {
-      var ref = "r" + (nextRef++);
       var data = {};
       Object.keys(msg).forEach(function (k) { data[k] = msg[k]; });
-      data.ref = ref;
+      data.op_id = newOpId();
+      data.ref = data.op_id;
       return new Promise(function (resolve, reject) {
-        if (!raw(data)) {
-          var err = new Error(gettext("Not connected; try again in a moment."));
-          toast(err.message);
-          reject(err);
-          return;
-        }
-        pending[ref] = {
-          resolve: resolve,
+        queue.push({
+          data: data, sentOn: null, sentAt: 0, resolve: resolve,
           reject: function (err) { toast(err.message); reject(err); },
-          timer: setTimeout(function () {
-            if (pending[ref]) { pending[ref].reject(new Error(gettext("No answer from the server; try again."))); delete pending[ref]; }
-          }, ANSWER_TIMEOUT),
-        };
+        });
+        flush();
+        if (client.state !== "online") {
+          toast(gettext("offline – will be sent when you are back online"), "info");
+          render();
+        }
       });
     };
     /* act(msg): like send, but never rejects: resolves true (done) or false (refused, shown). */
     client.act = function (msg) {
       return client.send(msg).then(function () { return true; }, function () { return false; });
+    };
+    /* The actions waiting for a connection (while not online): the page marks them. */
+    client.queued = function () {
+      if (client.state === "online") return [];
+      return queue.map(function (entry) { return entry.data; });
     };
 
     timerSource = function () { return client.view && client.view.session && client.view.session.timer; };

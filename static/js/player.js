@@ -237,6 +237,20 @@
       "</p>";
   }
 
+  /* Votes are open, like a show of hands: the members behind an option, by name
+     (for a ranking: whose first choice it is). */
+  function backersHTML(d, optionId) {
+    var votes = d.votes || {};
+    var names = Object.keys(votes).filter(function (pid) {
+      var v = votes[pid];
+      if (d.type === "rank") return Array.isArray(v) && v[0] === optionId;
+      return Array.isArray(v) ? v.indexOf(optionId) >= 0 : v === optionId;
+    }).map(memberName);
+    if (!names.length) return "";
+    var text = d.type === "rank" ? fmt(gettext("First choice of %(names)s"), { names: names.join(", ") }) : names.join(", ");
+    return '<span class="tally-names" data-testid="tally-names">' + esc(text) + "</span>";
+  }
+
   function tallyHTML(d) {
     if (d.type === "catalyst" || d.type === "ideas") return "";
     var counts = d.tally || {};
@@ -258,7 +272,8 @@
       var width = Math.round(100 * n / (d.type === "rank" ? max : voters));
       var label = unit === "points" ? ngettext("%(n)s point", "%(n)s points", n) : ngettext("%(n)s vote", "%(n)s votes", n);
       return '<li><span class="tally-label">' + esc(o.label) + '</span><span class="tally-count">' +
-        esc(fmt(label, { n: n })) + '</span><span class="bar" aria-hidden="true"><span style="width:' + width + '%"></span></span></li>';
+        esc(fmt(label, { n: n })) + '</span><span class="bar" aria-hidden="true"><span style="width:' + width + '%"></span></span>' +
+        backersHTML(d, o.id) + "</li>";
     }).join("");
     var rest = zero ? '<p class="hint">' + esc(fmt(ngettext("%(n)s option without votes", "%(n)s options without votes", zero), { n: zero })) + "</p>" : "";
     return '<div class="tally"><h3>' + esc(gettext("The committee so far")) + '</h3><ul class="tally-list" data-testid="tally">' + rows + "</ul>" + rest + "</div>";
@@ -423,7 +438,8 @@
         '<textarea id="' + id + '" class="textarea" rows="3" maxlength="280" data-draft="idea:' + attr(d.key) + '" data-testid="idea-text"></textarea>' +
         '<p class="counter" data-count-for="' + id + '" data-max="280" aria-live="off"></p>' +
         '<p class="button-row"><button type="button" class="button button-primary" data-act="idea" data-key="' + attr(d.key) + '" data-testid="add-idea">' +
-        esc(gettext("Add the idea")) + "</button></p>") + "</section>";
+        esc(gettext("Add the idea")) + "</button></p>") +
+      queuedHTML(function (m) { return m.type === "idea"; }) + "</section>";
   }
 
   /* As on the projector's wall: most dots first; among equals the players' own ideas
@@ -474,6 +490,13 @@
       '<ul class="idea-list">' + items + "</ul>";
   }
 
+  /* An action made offline waits in live.js's queue; say so on the action itself. */
+  function queuedHTML(match) {
+    var waiting = client && client.queued ? client.queued().filter(match) : [];
+    return waiting.length ? '<p class="queued-note" role="status" data-testid="queued">' +
+      esc(gettext("offline – will be sent when you are back online")) + "</p>" : "";
+  }
+
   function decisionHTML(d) {
     var badge = d.locked != null ? '<span class="badge badge-locked">' + esc(gettext("Locked")) + "</span>" : "";
     var heading = d.type === "ideas" ? "<h2 class=\"task-title\">" + esc(gettext("The pool of ideas")) + badge + "</h2>" :
@@ -493,6 +516,7 @@
       if (d.type !== "catalyst") body += tallyHTML(d) + votedHTML(d);
       body += lockHTML(d);
     }
+    body += queuedHTML(function (m) { return m.key === d.key; });
     return '<section class="panel task task-' + d.type + (d.locked != null ? " is-locked" : "") + '" id="decision-' + keyId(d.key) + '" tabindex="-1" data-testid="decision-' + attr(d.key) + '" aria-label="' + attr(d.prompt) + '">' +
       heading + body + "</section>";
   }
@@ -535,7 +559,8 @@
       '<textarea id="' + id + '" class="textarea" rows="4" maxlength="2000" data-draft="' + attr(draftKey) + '" data-testid="reflection-' + attr(q.id) + '">' + esc(saved) + "</textarea>" +
       '<p class="counter" data-count-for="' + id + '" data-max="2000"></p>' +
       '<p class="button-row"><button type="button" class="button button-primary" data-act="reflect" data-q="' + attr(q.id) + '" data-testid="save-reflection-' + attr(q.id) + '">' +
-      esc(gettext("Save the answer")) + '</button> <span class="saved-state">' + esc(state) + "</span></p></section>";
+      esc(gettext("Save the answer")) + '</button> <span class="saved-state">' + esc(state) + "</span></p>" +
+      queuedHTML(function (m) { return m.type === "reflect" && m.question === q.id; }) + "</section>";
   }
 
   function taskBlocks() {
