@@ -43,6 +43,39 @@ def meters_shown(case: Case, state: rules.State) -> bool:
     )
 
 
+# --- one numbering of rounds ---------------------------------------------------------
+#
+# A politician counts the rounds in which the committee works. The case's first
+# round is the lobby and briefing when it has no tasks: it is round 0, not
+# counted ("Briefing"), and the first working round is "Runde 1 af 6". A case
+# that starts working at once counts from 1. Play, host, projector, debrief,
+# chart and export all take the number from here.
+
+
+def has_briefing(case: Case) -> bool:
+    first = case.rounds[0]
+    return not first.tasks and not first.outcome and not first.reflection
+
+
+def round_number(case: Case, index: int) -> int:
+    """The number a round is shown with: 0 is the briefing, the rest count from 1."""
+    return index if has_briefing(case) else index + 1
+
+
+def rounds_counted(case: Case) -> int:
+    """How many rounds are counted ("af 6"): the briefing is not."""
+    return len(case.rounds) - (1 if has_briefing(case) else 0)
+
+
+def is_briefing(case: Case, index: int) -> bool:
+    return index == 0 and has_briefing(case)
+
+
+def stance_word(stance: int) -> str:
+    """A stance as a word, for when the host hides the numbers: "for", "against" or "unsure"."""
+    return "for" if stance >= 60 else "against" if stance <= 40 else "unsure"
+
+
 def session_part(case: Case, state: rules.State, meta: dict) -> dict:
     round_ = case.rounds[state["round"]]
     lead = case.role(round_.lead) if round_.lead else None
@@ -53,7 +86,14 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
         "setting": case.setting,
         "status": state["status"],
         "round": state["round"],
-        "rounds": [{"id": r.id, "title": r.title} for r in case.rounds],
+        # The round as a person counts it (see round_number): "Runde 1 af 6".
+        "round_number": round_number(case, state["round"]),
+        "round_total": rounds_counted(case),
+        "briefing": is_briefing(case, state["round"]),
+        "rounds": [
+            {"id": r.id, "title": r.title, "number": round_number(case, i)}
+            for i, r in enumerate(case.rounds)
+        ],
         "round_info": {
             "id": round_.id,
             "title": round_.title,
@@ -117,7 +157,9 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
         "card": {"id": card.id, "title": card.title, "text": card.text, "source": card.source}
         if card
         else None,
-        "options": [_option(o) for o in rules.options_of(case, c, d)],
+        "options": _seat_options(case, state, c)
+        if task.type == "seats"
+        else [_option(o) for o in rules.options_of(case, c, d)],
         "voted": sorted(d["votes"], key=int),
         "tally": rules.tally(case, c, d),
         "majority": rules.plurality(case, c, d),
@@ -134,6 +176,70 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
     return out
 
 
+def _seat_options(case: Case, state: rules.State, c: dict) -> list[dict]:
+    """The seats task's options: each stakeholder with its interests and its stance now.
+
+    What a choice needs: who wants what, and who is for or against the work.
+    The stance's number only where the meters show; otherwise a word.
+    """
+    numbers = meters_shown(case, state)
+    out = []
+    for o, s in zip(case.seat_options, case.stakeholders, strict=True):
+        now = c["stakeholders"][s.id]
+        out.append(
+            _option(o)
+            | {
+                "text": s.interests,
+                "stance": now["stance"] if numbers else None,
+                "engagement": now["engagement"] if numbers else None,
+                "word": stance_word(now["stance"]),
+            }
+        )
+    return out
+
+
+def _direction(before: int, after: int) -> str:
+    return "up" if after > before else "down" if after < before else "same"
+
+
+def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -> dict:
+    """Each stakeholder's stance and engagement, round by round: the committee's map.
+
+    Points: the case's start, the end of each round played, and now. Without
+    ``numbers`` (the host hides the meters) a point is only a word for the
+    stance ("for", "against", "unsure") and the directions since the last one.
+    """
+    recorded = c.get("stances") or {}
+    rounds = sorted(int(r) for r in recorded)
+    labels = ["start"] + [str(round_number(case, r)) for r in rounds]
+    now_too = state["status"] == "running" and state["round"] not in rounds
+    if now_too:
+        labels.append("now")
+    seated = c["seated"]
+    rows = []
+    for s in case.stakeholders:
+        points = [{"stance": s.stance, "engagement": s.engagement}]
+        points += [recorded[str(r)][s.id] for r in rounds if s.id in recorded[str(r)]]
+        if now_too:
+            points.append(c["stakeholders"][s.id])
+        last, before = points[-1], points[-2] if len(points) > 1 else points[-1]
+        row = {
+            "id": s.id,
+            "name": s.name,
+            "seated": None if seated is None else s.id in seated,
+            "word": stance_word(last["stance"]),
+            "stance_dir": _direction(before["stance"], last["stance"]),
+            "engagement_dir": _direction(before["engagement"], last["engagement"]),
+        }
+        if numbers:
+            row["stance"] = [p["stance"] for p in points]
+            row["engagement"] = [p["engagement"] for p in points]
+        else:
+            row["words"] = [stance_word(p["stance"]) for p in points]
+        rows.append(row)
+    return {"numbers": numbers, "rounds": labels, "rows": rows}
+
+
 def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
     """The committee's idea pool; the room's wall shows ideas, not who wrote them."""
     dots = rules.dots(case, c)
@@ -144,11 +250,24 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
             "text": i["text"],
             "card": i["card"],
             "author": state["players"][i["author"]]["name"] if i["author"] and authors else None,
+            **_idea_facts(case, i),
             "dots": dots.get(str(i["id"]), 0),
             "kept": str(i["id"]) in kept,
         }
         for i in c["ideas"]
     ]
+
+
+def _idea_facts(case: Case, idea: dict) -> dict:
+    """What choosing an idea needs: its card's text, its cost, and who brought it."""
+    card = case.idea_card(idea["card"]) if idea["card"] else None
+    brought = [x.name for x in case.stakeholders if card and x.id in card.unlocked_by]
+    return {
+        "card_text": card.text if card else "",
+        "cost": card.cost if card else case.budget.free_idea_cost,
+        "unit": case.budget.unit,
+        "brought_by": brought,
+    }
 
 
 def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -> dict:
@@ -186,6 +305,7 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
         ]
         part["log"] = c["log"]
         part["politician_cards"] = c["politician_cards"]
+        part["stakeholder_map"] = stakeholder_map(case, state, c, numbers=show_meters)
     if audience == "host":
         part["history"] = c["history"]
         part["stakeholders"] = c["stakeholders"]

@@ -35,8 +35,10 @@
 
   function summaryHTML() {
     var s = view.session, info = s.round_info;
+    // One numbering everywhere (game.visibility.round_number): the briefing is not counted.
     var round = s.status === "lobby" ? gettext("Not started") :
-      fmt(gettext("Round %(n)s of %(total)s: %(title)s"), { n: s.round + 1, total: s.rounds.length, title: info.title });
+      s.briefing ? gettext("Before the first round") + ": " + info.title :
+      fmt(gettext("Round %(n)s of %(total)s: %(title)s"), { n: s.round_number, total: s.round_total, title: info.title });
     return '<h1 class="dash-title">' + esc(s.title) + ' <span class="status status-' + esc(s.status) + '" data-testid="session-status">' + esc(statusText(s.status)) + "</span></h1>" +
       '<p class="dash-round" data-testid="dash-round">' + esc(round) +
       (s.status === "running" && info.lead_name ? " · " + esc(gettext("lead:")) + " " + esc(info.lead_name) : "") + "</p>" +
