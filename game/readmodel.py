@@ -60,7 +60,7 @@ from cases.schema import Case, Condition
 
 from . import rules
 from .models import Event, Session
-from .visibility import outcome_part, role_name, round_number, stance_word
+from .visibility import idea_facts, outcome_part, role_name, round_number, stance_word
 
 # Task types whose decisions are "key": a committee's path is the choices it made.
 KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst")
@@ -571,23 +571,20 @@ class ReadModel:
             (x for x in c["decisions"].values() if rules.task_of(case, x).type == "budget"), None
         )
         funded = set((budget or {}).get("locked") or [])
-        names = {s.id: s.name for s in case.stakeholders}
         out = []
         for i in c["ideas"]:
             iid = str(i["id"])
-            card = case.idea_card(i["card"]) if i["card"] else None
+            facts = idea_facts(case, i, c["seated"])
             out.append(
                 {
                     "id": iid,
                     "text": self.text(i["text"]) if i["author"] else i["text"],
-                    "card_text": card.text if card else "",
+                    "card_text": facts["card_text"],
                     "source": "player" if i["author"] else "card",
                     "author": self.name(i["author"]) if i["author"] else None,
                     "card": i["card"],
-                    "cost": card.cost if card else case.budget.free_idea_cost,
-                    "brought_by": [
-                        names[x] for x in (card.unlocked_by if card else []) if x in names
-                    ],
+                    "cost": facts["cost"],
+                    "brought_by": facts["brought_by"],
                     "dots": dots.get(iid, 0),
                     "kept": iid in kept,
                     "funded": iid in funded,

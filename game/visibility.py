@@ -210,7 +210,8 @@ def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -
     stance ("for", "against", "unsure") and the directions since the last one.
     """
     recorded = c.get("stances") or {}
-    rounds = sorted(int(r) for r in recorded)
+    # The briefing changes nobody's stance: its end is the start again.
+    rounds = sorted(int(r) for r in recorded if not is_briefing(case, int(r)))
     labels = ["start"] + [str(round_number(case, r)) for r in rounds]
     now_too = state["status"] == "running" and state["round"] not in rounds
     if now_too:
@@ -250,7 +251,7 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
             "text": i["text"],
             "card": i["card"],
             "author": state["players"][i["author"]]["name"] if i["author"] and authors else None,
-            **_idea_facts(case, i),
+            **idea_facts(case, i, c["seated"]),
             "dots": dots.get(str(i["id"]), 0),
             "kept": str(i["id"]) in kept,
         }
@@ -258,10 +259,18 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
     ]
 
 
-def _idea_facts(case: Case, idea: dict) -> dict:
-    """What choosing an idea needs: its card's text, its cost, and who brought it."""
+def idea_facts(case: Case, idea: dict, seated: list[str] | None) -> dict:
+    """What choosing an idea needs: its card's text, its cost, and who brought it.
+
+    An idea card comes with any one of its stakeholders at the table: those
+    seated brought it (all of them while the seats are open), in case order.
+    """
     card = case.idea_card(idea["card"]) if idea["card"] else None
-    brought = [x.name for x in case.stakeholders if card and x.id in card.unlocked_by]
+    brought = [
+        x.name
+        for x in case.stakeholders
+        if card and x.id in card.unlocked_by and (seated is None or x.id in seated)
+    ]
     return {
         "card_text": card.text if card else "",
         "cost": card.cost if card else case.budget.free_idea_cost,

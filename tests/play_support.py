@@ -155,6 +155,7 @@ def play(
                             f"player:{p}",
                         )
         if stop_at is not None and index == stop_at:
+            session.refresh_from_db()
             session.tokens = tokens
             return session
     do({"kind": "end"})

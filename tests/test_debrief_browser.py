@@ -166,6 +166,18 @@ def test_phone_seats_task_shows_interests_and_stance_words(site):
         ctx.close()
 
 
+def test_host_and_projector_count_the_rounds_as_the_phone_does(site):
+    code, _seat = site["codes"]["seats"]
+    ctx, page = _host_page(site, 1280, 720)
+    page.goto(f"{site['url']}/host/{code}/")
+    sync_api.expect(page.get_by_test_id("dash-round")).to_contain_text("Runde 1 af 6: Kommissorium")
+    page.goto(f"{site['url']}/host/{code}/projector/")
+    sync_api.expect(page.locator(".pj-kicker").first).to_have_text("Runde 1 af 6")
+    page.goto(f"{site['url']}/host/{site['codes']['ended']}/debrief/")
+    sync_api.expect(page.get_by_test_id("db-script")).to_contain_text("1 · Kommissorium")
+    ctx.close()
+
+
 def test_phone_idea_pool_and_stakeholder_map(site):
     code, (pid, token) = site["codes"]["ideas"]
     for width, height in PHONES:
