@@ -102,6 +102,12 @@ def test_debrief_host_view_and_projector_mode(site):
         assert _overflow(page) <= 0, "the host view scrolls sideways"
         page.screenshot(path=str(SHOTS / f"debrief-host-{width}x{height}.png"), full_page=True)
         page.screenshot(path=str(SHOTS / f"debrief-host-top-{width}x{height}.png"))
+        page.get_by_test_id("db-committee").first.screenshot(
+            path=str(SHOTS / f"debrief-committee-{width}x{height}.png")
+        )
+        page.get_by_test_id("db-script").screenshot(
+            path=str(SHOTS / f"debrief-script-{width}x{height}.png")
+        )
         # The projector mode: one slide at a time, by button and by keyboard.
         page.get_by_test_id("db-project").click()
         slides = page.locator("[data-slide]")
@@ -132,7 +138,13 @@ def test_debrief_host_view_and_projector_mode(site):
         # Printed: the host view, never the slides.
         page.emulate_media(media="print")
         sync_api.expect(page.get_by_test_id("db-slides")).to_be_hidden()
-        page.pdf(path=str(SHOTS / "debrief.pdf")) if width == 1280 else None
+        sync_api.expect(page.get_by_test_id("db-host")).to_be_visible()
+        if width == 1280:
+            page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+            page.get_by_test_id("db-committee").first.screenshot(
+                path=str(SHOTS / "debrief-print-committee.png")
+            )
+            page.pdf(path=str(SHOTS / "debrief.pdf"))
         ctx.close()
 
 
@@ -171,6 +183,10 @@ def test_host_and_projector_count_the_rounds_as_the_phone_does(site):
     ctx, page = _host_page(site, 1280, 720)
     page.goto(f"{site['url']}/host/{code}/")
     sync_api.expect(page.get_by_test_id("dash-round")).to_contain_text("Runde 1 af 6: Kommissorium")
+    moves = page.get_by_test_id("stakeholder-moves").first
+    moves.locator("summary").click()
+    sync_api.expect(moves).to_contain_text("→")
+    moves.screenshot(path=str(SHOTS / "host-stakeholder-moves-1280x720.png"))
     page.goto(f"{site['url']}/host/{code}/projector/")
     sync_api.expect(page.locator(".pj-kicker").first).to_have_text("Runde 1 af 6")
     page.goto(f"{site['url']}/host/{site['codes']['ended']}/debrief/")
