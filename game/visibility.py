@@ -217,28 +217,39 @@ def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -
     if now_too:
         labels.append("now")
     seated = c["seated"]
+    columns = [recorded[str(r)] for r in rounds]
+    if now_too:
+        columns.append(c["stakeholders"])
     rows = []
     for s in case.stakeholders:
-        points = [{"stance": s.stance, "engagement": s.engagement}]
-        points += [recorded[str(r)][s.id] for r in rounds if s.id in recorded[str(r)]]
-        if now_too:
-            points.append(c["stakeholders"][s.id])
-        last, before = points[-1], points[-2] if len(points) > 1 else points[-1]
+        stance = [s.stance] + [col[s.id]["stance"] for col in columns if s.id in col]
+        engagement = [s.engagement] + [col[s.id]["engagement"] for col in columns if s.id in col]
         row = {
             "id": s.id,
             "name": s.name,
             "seated": None if seated is None else s.id in seated,
-            "word": stance_word(last["stance"]),
-            "stance_dir": _direction(before["stance"], last["stance"]),
-            "engagement_dir": _direction(before["engagement"], last["engagement"]),
+            "word": stance_word(stance[-1]),
+            "stance_dir": _direction(stance[-2] if len(stance) > 1 else stance[-1], stance[-1]),
+            "engagement_dir": _direction(
+                engagement[-2] if len(engagement) > 1 else engagement[-1], engagement[-1]
+            ),
         }
         if numbers:
-            row["stance"] = [p["stance"] for p in points]
-            row["engagement"] = [p["engagement"] for p in points]
+            row["stance"], row["engagement"] = stance, engagement
         else:
-            row["words"] = [stance_word(p["stance"]) for p in points]
+            row["words"] = [stance_word(v) for v in stance]
         rows.append(row)
     return {"numbers": numbers, "rounds": labels, "rows": rows}
+
+
+def _without_numbers(full: dict) -> dict:
+    """The map as players see it when the host hides the meters: words and directions."""
+    rows = [
+        {k: v for k, v in r.items() if k not in ("stance", "engagement")}
+        | {"words": [stance_word(v) for v in r["stance"]]}
+        for r in full["rows"]
+    ]
+    return {"numbers": False, "rounds": full["rounds"], "rows": rows}
 
 
 def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
@@ -266,11 +277,16 @@ def idea_facts(case: Case, idea: dict, seated: list[str] | None) -> dict:
     seated brought it (all of them while the seats are open), in case order.
     """
     card = case.idea_card(idea["card"]) if idea["card"] else None
-    brought = [
-        x.name
-        for x in case.stakeholders
-        if card and x.id in card.unlocked_by and (seated is None or x.id in seated)
-    ]
+    brought = []
+    if card and card.unlocked_by:
+        # In case order, as the seats task lists them (unlocked_by is one or two ids).
+        ids = set(card.unlocked_by)
+        found = (
+            [case.stakeholder(card.unlocked_by[0])]
+            if len(ids) == 1
+            else [x for x in case.stakeholders if x.id in ids]
+        )
+        brought = [x.name for x in found if x and (seated is None or x.id in seated)]
     return {
         "card_text": card.text if card else "",
         "cost": card.cost if card else case.budget.free_idea_cost,
@@ -279,7 +295,9 @@ def idea_facts(case: Case, idea: dict, seated: list[str] | None) -> dict:
     }
 
 
-def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -> dict:
+def committee_part(
+    case: Case, state: rules.State, cid: str, *, audience: str, maps: dict | None = None
+) -> dict:
     """A committee as its members ("player"), the host or the projector see it."""
     c = state["committees"][cid]
     full = audience != "projector"
@@ -314,7 +332,14 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
         ]
         part["log"] = c["log"]
         part["politician_cards"] = c["politician_cards"]
-        part["stakeholder_map"] = stakeholder_map(case, state, c, numbers=show_meters)
+        # ``maps`` shares one map between the host's and the players' parts of one change.
+        cache = maps if maps is not None else {}
+        key = (cid, bool(show_meters))
+        if key not in cache:
+            full_map = cache.get((cid, True)) or stakeholder_map(case, state, c, numbers=True)
+            cache[(cid, True)] = full_map
+            cache[key] = full_map if show_meters else _without_numbers(full_map)
+        part["stakeholder_map"] = cache[key]
     if audience == "host":
         part["history"] = c["history"]
         part["stakeholders"] = c["stakeholders"]
@@ -407,7 +432,7 @@ def player_view(
     }
 
 
-def host_view(case: Case, state: rules.State, meta: dict) -> View:
+def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None = None) -> View:
     return {
         "session": session_part(case, state, meta) | {"options": state["options"]},
         "case": {
@@ -429,7 +454,8 @@ def host_view(case: Case, state: rules.State, meta: dict) -> View:
             for pid, p in state["players"].items()
         },
         "committees": {
-            cid: committee_part(case, state, cid, audience="host") for cid in state["committees"]
+            cid: committee_part(case, state, cid, audience="host", maps=maps)
+            for cid in state["committees"]
         },
     }
 
@@ -484,11 +510,13 @@ def patch(view: View, patches: list[Patch]) -> View:
 def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
     """Every viewer's view of one state: the host's, the projector's, each player's."""
     common = _common(case, state, meta)
+    maps: dict = {}
     committees = {
-        cid: committee_part(case, state, cid, audience="player") for cid in state["committees"]
+        cid: committee_part(case, state, cid, audience="player", maps=maps)
+        for cid in state["committees"]
     }
     return {
-        "host": host_view(case, state, meta),
+        "host": host_view(case, state, meta, maps=maps),
         "projector": projector_view(case, state, meta),
         "players": {
             pid: player_view(case, state, pid, meta, common=common, committees=committees)
