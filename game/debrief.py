@@ -1,202 +1,542 @@
-"""The debrief page's data: per committee and per learning goal.
+"""The debrief: a 20-minute talk about THIS session, per committee and per learning goal.
 
-The debrief is shown by the host in the room, to the same people who saw each
-other's names on every screen of the game; it shows the display names of
-committee members (a deliberate choice: the debrief is a conversation between
-the people in the room), but not who wrote which reflection answer.
-Nothing here changes a session.
+It reads the session only through ``game.readmodel`` (display names: the
+debrief is a conversation between the people in the room, who saw each
+other's names on every screen of the game; reflection answers are shown by
+committee, not by author). Nothing here changes a session.
+
+What it gives the page (``debrief(session)``):
+- per committee: why this outcome (each meter against each outcome's
+  threshold, by how much), the meter chart, the consequence log, who was left
+  out and what that did, the vote splits of the key decisions, the politician
+  cards, the personas' secret interests, the winning ideas;
+- across committees: where their paths diverged (the key decisions side by
+  side) and the outcome each path led to; the final meters compared;
+- a host script: two questions per learning goal with timings (about 20
+  minutes), built from what happened in this session;
+- slides for the projector mode: one learning goal at a time, with one
+  reflection answer per committee.
+It is honest about what the session does not hold (no outcome yet, no
+stakeholder movement recorded, personas not scored).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
-from cases.schema import Case
-
-from . import rules
 from .charts import meter_chart_svg
-from .export import _history, _labels, _prompt, _Report, _round_order
 from .models import Session
-from .visibility import outcome_part, role_name
+from .readmodel import ReadModel
 
 RANK_SHOWN = 3  # a ranking shows its top three (or more if more have effects)
+INTRO_MINUTES = 2  # the outcomes and the paths, before the goals
+GOAL_MINUTES = (2, 1)
+PATH_ROWS = 4  # rows of the paths table per projector slide  # per learning goal: the question on this session, then the reflection
 
 
-def _lg_of(case: Case, d: dict) -> list[str]:
-    """The learning goals a locked decision touches: its task's, its card's, its choice's."""
-    task = rules.task_of(case, d)
-    tags = list(task.lg)
-    card = case.card(d["card"]) if d["card"] else None
-    if card:
-        tags += card.lg
-    chosen = d["locked"] if isinstance(d["locked"], list) else [d["locked"]]
-    if task.type == "rank":
-        chosen = chosen[: task.apply_top]  # only the top of a ranking has effects
-    if task.type not in ("ideas", "budget", "seats"):
-        by_id = {o.id: o for o in (card.options if card else case.task_options(task))}
-        for option_id in chosen:
-            if option_id in by_id:
-                tags += by_id[option_id].lg
-    if task.type == "seats":
-        for s in case.stakeholders:
-            if s.id in chosen:
-                tags += s.lg
-    return list(dict.fromkeys(tags))
+# --- per committee -----------------------------------------------------------------------------
 
 
-def _decision_entry(case: Case, c: dict, d: dict) -> dict:
-    """A locked decision as the debrief shows it."""
-    task = rules.task_of(case, d)
-    labels, _ids = _labels(case, c, d, d["locked"])
-    shown = labels
-    if task.type == "rank":
-        shown = labels[: max(RANK_SHOWN, task.apply_top)]
-    card = case.card(d["card"]) if d["card"] else None
-    entry = {
-        "round": d["round"],
-        "round_title": case.rounds[d["round"]].title,
-        "prompt": _prompt(case, d),
-        "type": task.type,
-        "labels": shown,
-        "more": len(labels) - len(shown),
-        "card": bool(card),
-        "injected": not d["task"],
-        "politician_card": d["politician_card"],
-        "by_timer": d["by"] is None,
-        # Badges: every goal the decision touches, its choice included.
-        "lg": _lg_of(case, d),
-        # The frame at the top lists a decision under the goals of its task or
-        # card only: a choice's own tag would list e.g. the problem focus under
-        # LG6 just because one committee chose the administration's plan.
-        "frame": list(dict.fromkeys(task.lg + (card.lg if card else []))),
-        "chosen": [],
-        "majority": [],
-    }
-    if d["politician_card"]:
-        majority = _labels(case, c, d, rules.plurality(case, c, d))[0]
-        if isinstance(d["locked"], list) and task.type != "rank":
+def _entry(x: dict, task_apply_top: int = 1) -> dict:
+    """A decision as the page shows it: the read model's, with its labels cut to fit."""
+    shown = x["labels"]
+    if x["type"] == "rank":
+        shown = x["labels"][: max(RANK_SHOWN, task_apply_top)]
+    entry = dict(x)
+    entry["shown"] = shown
+    entry["more"] = len(x["labels"]) - len(shown)
+    entry["by_timer"] = x["by_pid"] is None
+    entry["chosen"], entry["majority"] = [], []
+    if x["politician_card"]:
+        if isinstance(x["locked"], list) and x["type"] != "rank":
             # Only what differs: a seats decision of five would repeat four names.
-            entry["chosen"] = [x for x in labels if x not in majority]
-            entry["majority"] = [x for x in majority if x not in labels]
+            entry["chosen"] = [v for v in x["labels"] if v not in x["majority_labels"]]
+            entry["majority"] = [v for v in x["majority_labels"] if v not in x["labels"]]
         else:
             entry["chosen"] = shown
-            entry["majority"] = majority[: len(shown)]
+            entry["majority"] = x["majority_labels"][: len(shown)]
+    # The split as the room reads it: the options that got votes, most first.
+    if x["type"] in ("choice", "card", "seats", "budget"):
+        entry["split_shown"] = sorted(
+            (o for o in x["split"] if o["votes"] or o["chosen"]), key=lambda o: -o["votes"]
+        )
+    else:
+        entry["split_shown"] = []
     return entry
 
 
-def debrief(session: Session) -> dict:
-    """Everything the debrief page shows, per committee and per learning goal."""
-    report = _Report(session)
-    case, state = report.case, report.state
-    member = gettext("member")
-    goals = {g.id: {"id": g.id, "title": g.title, "text": g.text} for g in case.learning_goals}
-    tagged: dict[str, dict[str, dict]] = {g: {} for g in goals}  # lg -> prompt -> entry
-    committees = []
-    for cid, c in state["committees"].items():
-        outcome = next((o for o in case.outcomes if o.id == c["outcome"]), None)
-        decisions, cards = [], []
-        for _key, d in sorted(c["decisions"].items(), key=_round_order):
-            if d["locked"] is None:
-                continue
-            entry = _decision_entry(case, c, d)
-            for g in entry["frame"]:
-                if g in tagged:
-                    item = tagged[g].setdefault(
-                        entry["prompt"], {"prompt": entry["prompt"], "committees": []}
-                    )
-                    if c["name"] not in item["committees"]:
-                        item["committees"].append(c["name"])
-            if entry["type"] == "ideas":
-                continue  # the winning ideas are shown on their own
-            decisions.append(entry)
-            if d["politician_card"]:
-                cards.append(entry)
-        ideas_d = rules.ideas_decision(case, c)
-        dots = rules.dots(case, c)
-        kept = (ideas_d or {}).get("locked") or []
-        by_id = {str(i["id"]): i for i in c["ideas"]}
-        winners = sorted(
-            (
-                {"text": by_id[k]["text"], "dots": dots.get(k, 0), "card": bool(by_id[k]["card"])}
-                for k in kept
-                if k in by_id
-            ),
-            key=lambda i: -i["dots"],
-        )
-        history = [(r, v) for r, v in _history(state, c)]
-        name = gettext("Committee %(name)s") % {"name": c["name"]}
-        committees.append(
-            {
-                "id": cid,
-                "name": name,
-                "short": c["name"],
-                # Display names, on purpose: see the module docstring.
-                "members": [
-                    {
-                        "name": state["players"][p]["name"],
-                        "role": role_name(case, c["roles"].get(p), member),
-                    }
-                    for p in rules.active_members(state, cid)
-                ],
-                "outcome": outcome_part(outcome),
-                "history": history,
-                "final": dict(c["meters"]),
-                # Safe: meter_chart_svg escapes every text it writes.
-                "chart": mark_safe(meter_chart_svg(history, case.meters, title=name)),
-                "decisions": decisions,
-                "politician_cards": cards,
-                "politician_card_count": c["politician_cards"],
-                "ideas": winners,
-            }
-        )
-    questions = []
-    for q in case.reflection:
-        # Without names, on purpose: a reflection is shared with the room, not pinned on its author.
-        answers = [
-            {"committee": gettext("Committee %(name)s") % {"name": c["name"]}, "text": text}
-            for c in state["committees"].values()
-            for p in c["members"]
-            if (text := c["reflections"].get(p, {}).get(q.id, "").strip())
+def _why(c: dict) -> dict:
+    """Why this outcome, as sentences and a table of meters against thresholds."""
+    why = c["why"]
+    checks = why["checks"]
+    reached = next((k for k in checks if k["reached"]), None)
+    better = [k for k in checks if k["better"]]
+    # The table: one row per meter that any outcome tests, one column per outcome that tests meters.
+    columns = [k for k in checks if any(x["kind"] == "meter" for x in k["conditions"])]
+    rows = []
+    for m_id, value in c["final"].items():
+        cells = []
+        tested = False
+        for k in columns:
+            cond = next(
+                (x for x in k["conditions"] if x["kind"] == "meter" and x["meter"] == m_id), None
+            )
+            cells.append(cond)
+            tested = tested or cond is not None
+        if tested:
+            label = next(
+                x["label"] for k in columns for x in k["conditions"] if x.get("meter") == m_id
+            )
+            rows.append({"meter": m_id, "label": label, "value": value, "cells": cells})
+    missing = []
+    if better:
+        # What the next better outcome lacked: the step the committee just missed.
+        step = better[-1]
+        missing = [
+            x | ({"short": -x["margin"]} if x["kind"] == "meter" else {})
+            for x in step["conditions"]
+            if not x["met"]
         ]
-        questions.append(
-            {"id": q.id, "text": q.text, "lg": q.lg, "answers": answers, "count": len(answers)}
-        )
-        for g in q.lg:
-            goals.get(g, {}).setdefault("questions", []).append(q.text)
-    learning_goals = [
-        goals[g]
-        | {"decisions": list(tagged[g].values()), "questions": goals[g].get("questions", [])}
-        for g in goals
-    ]
-    comparison = [
+    return {
+        "reached": reached,
+        "next_better": better[-1] if better else None,
+        "missing": missing,
+        "spare": [x for x in (reached or {}).get("conditions", []) if x["kind"] == "meter"],
+        "others": [
+            x for k in columns[:1] for x in k["conditions"] if x["kind"] != "meter"
+        ],  # the best outcome's tests on choices, seats and cards
+        "columns": [{"id": k["id"], "title": k["title"], "reached": k["reached"]} for k in columns],
+        "rows": rows,
+    }
+
+
+def _chart_points(c: dict) -> list[tuple[str, dict]]:
+    start = gettext("Start")
+    return [(start if h["number"] == 0 else str(h["number"]), h["meters"]) for h in c["history"]]
+
+
+def _committee(rm: ReadModel, c: dict) -> dict:
+    case = rm.case
+    decisions = []
+    for x in c["decisions"]:
+        if x["type"] == "ideas":
+            continue  # the winning ideas are shown on their own
+        found = case.find_task(x["task"]) if x["task"] else None
+        decisions.append(_entry(x, found[1].apply_top if found else 1))
+    winners = sorted((i for i in c["ideas"] if i["kept"]), key=lambda i: (-i["dots"], int(i["id"])))
+    points = _chart_points(c)
+    recorded = any(s["by_round"] for s in c["stakeholders"])
+    return c | {
+        "short": c["name"],
+        "name": c["label"],
+        "decisions": decisions,
+        "key_decisions": [x for x in decisions if x["key_decision"]],
+        "politician_cards": [x for x in decisions if x["politician_card"]],
+        "ideas": winners,
+        "why_view": _why(c),
+        # Safe: meter_chart_svg escapes every text it writes.
+        "chart": mark_safe(meter_chart_svg(points, case.meters, title=c["label"])),
+        "stances_recorded": recorded,
+        "personas_scored": any(p["score"] is not None for p in c["personas"]),
+    }
+
+
+# --- across committees -------------------------------------------------------------------------
+
+
+def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
+    """Where the committees' paths diverged: each key task side by side, then the outcome.
+
+    One row per task of the case that decides something (in the case's order),
+    one row per card task listing the cards each committee met, and a last row
+    with the outcome. ``diverged`` marks rows where the committees chose differently.
+    """
+    case = rm.case
+    rows = []
+    for index, round_ in enumerate(case.rounds):
+        for task in round_.tasks:
+            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "rank"):
+                continue
+            cells = []
+            for c in committees:
+                found = [x for x in c["decisions"] if x["task"] == task.id]
+                if task.type == "card":
+                    text = [f"{x['prompt']}: {' · '.join(x['labels'])}" for x in found]
+                elif task.type == "rank":
+                    text = [" › ".join(x["labels"][: task.apply_top]) for x in found]
+                else:
+                    text = [" · ".join(x["labels"]) for x in found]
+                cells.append(
+                    {
+                        "texts": text,
+                        "politician_card": any(x["politician_card"] for x in found),
+                        "ids": [
+                            tuple(x["ids"]) + (x["card"]["id"] if x["card"] else "",) for x in found
+                        ],
+                    }
+                )
+            keys = {tuple(cell["ids"]) for cell in cells}
+            rows.append(
+                {
+                    "round": rm.round_label(index),
+                    "prompt": task.prompt,
+                    "type": task.type,
+                    "cells": cells,
+                    "diverged": len(committees) > 1 and len(keys) > 1,
+                }
+            )
+    return rows
+
+
+def _comparison(rm: ReadModel, committees: list[dict]) -> list[dict]:
+    rows = []
+    for m in rm.case.meters:
+        values = [{"committee": c["name"], "value": c["final"].get(m.id, 0)} for c in committees]
+        best = max((v["value"] for v in values), default=None)
+        for v in values:
+            v["best"] = len(values) > 1 and v["value"] == best
+        rows.append({"id": m.id, "label": m.label, "values": values})
+    return rows
+
+
+# --- the host script ---------------------------------------------------------------------------
+
+
+def _names(items: list[str]) -> str:
+    items = [f"»{x}«" for x in items if x]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " " + gettext("and") + " " + items[-1]
+
+
+def _outcome_fact(c: dict) -> str:
+    w = c["why_view"]
+    if not c["outcome"]:
+        return gettext("%(c)s: no outcome yet") % {"c": c["name"]}
+    text = gettext("%(c)s: %(outcome)s") % {"c": c["name"], "outcome": c["outcome"]["title"]}
+    if w["next_better"] and w["missing"]:
+        lacks = [
+            gettext("%(meter)s lacked %(n)s") % {"meter": x["label"].lower(), "n": -x["margin"]}
+            for x in w["missing"]
+            if x["kind"] == "meter"
+        ]
+        if lacks:
+            text += " (" + gettext("for %(outcome)s, ") % {"outcome": w["next_better"]["title"]}
+            text += ", ".join(lacks) + ")"
+    return text
+
+
+def _facts(goal: str, committees: list[dict]) -> list[str]:
+    """What happened in this session that the goal's first question is about, per committee."""
+    facts = []
+    for c in committees:
+        tagged = [x for x in c["key_decisions"] if goal in x["lg"]]
+        if goal == "LG1":
+            first = next((x for x in c["key_decisions"] if x["type"] == "choice"), None)
+            if first:
+                facts.append(
+                    gettext("%(c)s chose %(what)s for “%(prompt)s”")
+                    % {"c": c["name"], "what": _names(first["labels"]), "prompt": first["prompt"]}
+                )
+        elif goal == "LG2":
+            if c["left_out"]:
+                # The most engaged of those left out: they are the ones who came back as pressure.
+                loud = sorted(c["left_out"], key=lambda s: -s["engagement"])[:3]
+                facts.append(
+                    ngettext(
+                        "%(c)s left out %(n)s stakeholder: %(who)s",
+                        "%(c)s left out %(n)s stakeholders, among them %(who)s",
+                        len(c["left_out"]),
+                    )
+                    % {
+                        "c": c["name"],
+                        "n": len(c["left_out"]),
+                        "who": _names([s["name"] for s in loud]),
+                    }
+                )
+                facts.append(
+                    gettext("%(who)s: %(did)s")
+                    % {"who": loud[0]["name"], "did": loud[0]["absent_text"]}
+                )
+            ideas = [i for i in c["ideas"] if i["source"] == "card" and i["brought_by"]]
+            if ideas:
+                facts.append(
+                    gettext("%(c)s got ideas only the seated could bring: %(ideas)s")
+                    % {"c": c["name"], "ideas": _names([i["text"] for i in ideas[:2]])}
+                )
+        elif goal == "LG3":
+            by_host = sum(1 for x in c["decisions"] if x["by_timer"])
+            cat = next((x for x in c["decisions"] if x["type"] == "catalyst"), None)
+            facts.append(
+                ngettext(
+                    "%(c)s: %(n)s decision was left to the host or the timer",
+                    "%(c)s: %(n)s decisions were left to the host or the timer",
+                    by_host,
+                )
+                % {"c": c["name"], "n": by_host}
+                + (
+                    "; " + gettext("the catalyst played %(tool)s") % {"tool": _names(cat["labels"])}
+                    if cat
+                    else "; " + gettext("no catalyst tool was played")
+                )
+            )
+        elif goal == "LG4":
+            for x in c["politician_cards"][:2]:
+                facts.append(
+                    gettext(
+                        "%(c)s played the politician card on “%(prompt)s”: %(chosen)s, where the majority wanted %(majority)s"
+                    )
+                    % {
+                        "c": c["name"],
+                        "prompt": x["prompt"],
+                        "chosen": _names(x["chosen"]) or "–",
+                        "majority": _names(x["majority"]) or "–",
+                    }
+                )
+            close = _closest(c)
+            if close:
+                facts.append(
+                    gettext("%(c)s split closest on “%(prompt)s”: %(split)s")
+                    % {
+                        "c": c["name"],
+                        "prompt": close["prompt"],
+                        "split": " – ".join(str(o["votes"]) for o in close["split_shown"][:2]),
+                    }
+                )
+        elif goal == "LG5":
+            facts.append(_outcome_fact(c))
+            coupling = [x for x in c["key_decisions"] if x["source"] == "couplings"]
+            for x in (coupling or tagged)[:1]:
+                facts.append(
+                    gettext("%(c)s chose %(what)s for “%(prompt)s”")
+                    % {"c": c["name"], "what": _names(x["labels"]), "prompt": x["prompt"]}
+                )
+        elif goal == "LG6":
+            for x in c["key_decisions"]:
+                if x["card"] and x["card"]["source"]:
+                    facts.append(
+                        gettext(
+                            "%(c)s met pressure from %(source)s (“%(prompt)s”) and chose %(what)s"
+                        )
+                        % {
+                            "c": c["name"],
+                            "source": _source_name(x["card"]["source"]),
+                            "prompt": x["prompt"],
+                            "what": _names(x["labels"]),
+                        }
+                    )
+        else:
+            for x in tagged[:2]:
+                facts.append(
+                    gettext("%(c)s chose %(what)s for “%(prompt)s”")
+                    % {"c": c["name"], "what": _names(x["labels"]), "prompt": x["prompt"]}
+                )
+    return facts
+
+
+def _source_name(source: str) -> str:
+    return {
+        "below": gettext("below"),
+        "above": gettext("above"),
+        "inside": gettext("inside"),
+        "outside": gettext("outside"),
+    }.get(source, source)
+
+
+def _closest(c: dict) -> dict | None:
+    """The key decision whose two biggest options were nearest each other (at least two voters)."""
+    best, gap = None, None
+    for x in c["key_decisions"]:
+        top = [o["votes"] for o in x["split_shown"][:2]]
+        if x["type"] in ("choice", "card") and len(top) == 2 and sum(top) >= 2:
+            if gap is None or top[0] - top[1] < gap:
+                best, gap = x, top[0] - top[1]
+    return best
+
+
+QUESTION_ONE = {
+    "LG1": gettext_noop("How did you define the problem, and who helped set the direction?"),
+    "LG2": gettext_noop(
+        "What did those without a seat know that you did not, and what did leaving them out cost?"
+    ),
+    "LG3": gettext_noop(
+        "When did the igangsætter, the facilitator and the katalysator each take the lead?"
+    ),
+    "LG4": gettext_noop(
+        "Was it right to override the committee, or to let the majority decide? What did it cost in ownership?"
+    ),
+    "LG5": gettext_noop(
+        "What decided the council's answer: your work in the committee, or the coupling to the council?"
+    ),
+    "LG6": gettext_noop(
+        "Where did the pressure come from, and when did the administration take over the steering?"
+    ),
+}
+QUESTION_TWO = {
+    "LG1": gettext_noop(
+        "Which of the three tasks (problem, direction, support) got the least attention?"
+    ),
+    "LG2": gettext_noop("Whom would you seat next time, and what would you give up for it?"),
+    "LG3": gettext_noop("Which role came easiest to you, and which will you practise?"),
+    "LG4": gettext_noop("Where did you agree to disagree, and did it show in the recommendation?"),
+    "LG5": gettext_noop(
+        "What should the standing committee and the party groups have known earlier?"
+    ),
+    "LG6": gettext_noop("Which pressure would you meet differently in your own municipality?"),
+}
+NO_FACTS = {
+    "LG4": gettext_noop(
+        "No committee played the politician card. Was there a moment when someone should have?"
+    ),
+}
+
+
+def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> list[dict]:
+    """The host's script: the outcomes first, then two questions per goal, with timings."""
+    at = 0
+    steps = [
         {
-            "id": m.id,
-            "label": m.label,
-            "values": [
-                {"committee": cm["name"], "value": cm["final"].get(m.id, 0)} for cm in committees
+            "id": "intro",
+            "title": gettext("The outcomes and the paths"),
+            "start": at,
+            "end": at + INTRO_MINUTES,
+            "questions": [
+                {
+                    "text": gettext("What did the council decide for each committee, and why?"),
+                    "facts": [_outcome_fact(c) for c in committees],
+                    "minutes": INTRO_MINUTES,
+                }
             ],
         }
-        for m in case.meters
     ]
-    for row in comparison:
-        best = max((v["value"] for v in row["values"]), default=None)
-        for v in row["values"]:
-            v["best"] = len(row["values"]) > 1 and v["value"] == best
+    at += INTRO_MINUTES
+    for g in rm.case.learning_goals:
+        facts = _facts(g.id, committees)
+        reflection = slides.get(g.id, {}).get("reflection") or []
+        one = (
+            gettext(QUESTION_ONE[g.id])
+            if g.id in QUESTION_ONE
+            else gettext("What in this session shows this goal?")
+        )
+        if not facts and g.id in NO_FACTS:
+            one = gettext(NO_FACTS[g.id])
+        two = (
+            reflection[0]["text"]
+            if reflection
+            else (
+                gettext(QUESTION_TWO[g.id])
+                if g.id in QUESTION_TWO
+                else gettext("What will you take home?")
+            )
+        )
+        steps.append(
+            {
+                "id": g.id,
+                "title": f"{g.id} · {g.title}",
+                "start": at,
+                "end": at + sum(GOAL_MINUTES),
+                "questions": [
+                    {"text": one, "facts": facts, "minutes": GOAL_MINUTES[0]},
+                    {"text": two, "facts": [], "minutes": GOAL_MINUTES[1]},
+                ],
+            }
+        )
+        at += sum(GOAL_MINUTES)
+    return steps
+
+
+def _one_per_committee(answers: list[dict], committees: list[dict]) -> list[dict]:
+    """One answer per committee for the projector: the fullest, so the room reads a thought."""
+    out = []
+    for c in committees:
+        own = [a for a in answers if a["committee"] == c["id"]]
+        if own:
+            pick = max(
+                own, key=lambda a: (len(a["text"]), -int(a["pid"]) if a["pid"].isdigit() else 0)
+            )
+            out.append({"committee": c["name"], "text": pick["text"], "of": len(own)})
+    return out
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def debrief(session: Session) -> dict[str, Any]:
+    """Everything the debrief page shows; see the module docstring."""
+    rm = ReadModel(session)
+    case = rm.case
+    committees = [_committee(rm, c) for c in rm.committees()]
+    questions = rm.questions()
+    goals = []
+    slides: dict[str, dict] = {}
+    for g in case.learning_goals:
+        qs = [q for q in questions if g.id in q["lg"]]
+        prompts: dict[str, dict] = {}
+        for c in committees:
+            for x in c["decisions"]:
+                if g.id in x["frame"]:
+                    item = prompts.setdefault(
+                        x["prompt"], {"prompt": x["prompt"], "committees": []}
+                    )
+                    if c["short"] not in item["committees"]:
+                        item["committees"].append(c["short"])
+        slides[g.id] = {
+            "reflection": [
+                {
+                    "id": q["id"],
+                    "text": q["text"],
+                    "count": len(q["answers"]),
+                    "answers": _one_per_committee(q["answers"], committees),
+                }
+                for q in qs
+            ]
+        }
+        goals.append(
+            {
+                "id": g.id,
+                "title": g.title,
+                "text": g.text,
+                "decisions": list(prompts.values()),
+                "questions": [q["text"] for q in qs],
+            }
+        )
+    script = _script(rm, committees, slides)
+    for step in script:
+        if step["id"] in slides:
+            step["reflection"] = slides[step["id"]]["reflection"]
+    info = rm.info()
+    paths = _paths(rm, committees)
+    diverged = [row for row in paths if row["diverged"]]
     return {
-        "session": {
-            "code": session.code,
-            "title": case.title,
-            "setting": case.setting,
-            "status": state["status"],
-            "created": session.created,
-        },
-        "rounds": [{"index": i, "id": r.id, "title": r.title} for i, r in enumerate(case.rounds)],
-        "meters": [
-            {"id": m.id, "label": m.label, "description": m.description} for m in case.meters
-        ],
-        "learning_goals": learning_goals,
+        "session": info,
+        "rounds": rm.rounds(),
+        "meters": rm.meters(),
+        "learning_goals": goals,
         "committees": committees,
-        "comparison": comparison,
-        "reflections": questions,
+        "paths": paths,
+        # The projector shows the diverging rows a few at a time: a table of ten
+        # rows of long labels does not fit a 1280×720 screen.
+        "path_pages": [diverged[i : i + PATH_ROWS] for i in range(0, len(diverged), PATH_ROWS)],
+        "comparison": _comparison(rm, committees),
+        "reflections": [
+            {
+                "id": q["id"],
+                "text": q["text"],
+                "lg": q["lg"],
+                # Without names, on purpose: a reflection is shared with the room, not pinned on its author.
+                "answers": [
+                    {"committee": a["committee_label"], "text": a["text"]} for a in q["answers"]
+                ],
+                "count": len(q["answers"]),
+            }
+            for q in questions
+        ],
+        "script": script,
+        "minutes": script[-1]["end"] if script else 0,
+        "any_personas": any(c["personas"] for c in committees),
+        "personas_scored": any(c["personas_scored"] for c in committees),
+        "stances_recorded": any(c["stances_recorded"] for c in committees),
     }

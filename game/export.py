@@ -22,18 +22,16 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
 
-from cases.schema import Case
-
 from . import rules
 from .models import Event, Session
-from .visibility import role_name
+from .readmodel import ReadModel, history_of, labels_of, pid_order, prompt_of
+from .visibility import role_name, round_number
 
 SEP = " | "  # joins several labels or ids in one cell: a comma would clash with the texts
 YES, NO = "yes", "no"
@@ -72,124 +70,32 @@ HOST_EVENTS = (
 )
 
 
-# --- pseudonyms and names ---------------------------------------------------------------
-
-
-def _pid_order(pid: str) -> tuple[int, str]:
-    return (int(pid), pid) if pid.isdigit() else (10**12, pid)
-
-
-def pseudonyms(state: rules.State) -> dict[str, str]:
-    """pid -> "P01", "P02" … in the order the players joined."""
-    pids = sorted(state["players"], key=_pid_order)
-    width = max(2, len(str(len(pids))))
-    return {pid: f"P{i:0{width}d}" for i, pid in enumerate(pids, 1)}
-
-
-def _name_scrubber(state: rules.State, pseudo: dict[str, str]) -> Callable[[str], str]:
-    """A function that replaces players' display names in free text by their pseudonyms.
-
-    Whole words (or a word and its possessive "s") and case-sensitive, so that
-    the Danish verb "bo" survives a player called "Bo". Full names and each capitalised part of a name are
-    replaced; a part two players share (two "Anne"s) becomes "[name]".
-    """
-    found: dict[str, set[str]] = {}
-    for pid, p in state["players"].items():
-        full = p["name"]
-        base = re.sub(r" \(\d+\)$", "", full)  # "Bo (2)": the rules told two Bos apart
-        for word in {full, base, *(w for w in base.split() if len(w) >= 2 and w[0].isupper())}:
-            found.setdefault(word, set()).add(pseudo[pid])
-    if not found:
-        return lambda text: text
-    names = sorted(found, key=len, reverse=True)  # "Anne Marie" before "Anne"
-    # A Danish possessive ("Annas idé") is still the name: the "s" may follow it.
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?=(?:s|'s|’s)?(?!\w))"
-    )
-
-    def replace(match: re.Match) -> str:
-        who = found[match.group(1)]
-        return next(iter(who)) if len(who) == 1 else "[name]"
-
-    return lambda text: pattern.sub(replace, text) if text else text
-
-
 def _time(dt: datetime | None) -> str:
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else ""
 
 
-# --- roles round by round -------------------------------------------------------------------
-
-
-def _roles_by_round(log: Sequence[Event]) -> dict[int, dict]:
-    """{round index: {pid: role}}: who held which role as each round began.
-
-    The rules log a ``roles`` event per committee whenever a round starts
-    (roles may rotate); the latest entry for a round wins after a step back.
-    """
-    by_round: dict[int, dict] = {}
-    for ev in log:
-        for e in ev.events:
-            if e["kind"] == "roles":
-                by_round.setdefault(e["round"], {}).update(e["roles"])
-    return by_round
-
-
-# --- labels -------------------------------------------------------------------------------
-
-
-def _prompt(case: Case, d: dict) -> str:
-    card = case.card(d["card"]) if d["card"] else None
-    return card.title if card else rules.task_of(case, d).prompt
-
-
-def _idea_texts(c: dict, text: Callable[[str], str]) -> dict[str, str]:
-    return {str(i["id"]): text(i["text"]) for i in c["ideas"]}
-
-
-def _labels(
-    case: Case, c: dict, d: dict, value: Any, text: Callable[[str], str] = str
-) -> tuple[list[str], list[str]]:
-    """A vote's or a lock's value as (labels, ids); ``text`` cleans players' own texts."""
-    if value is None:
-        return [], []
-    task = rules.task_of(case, d)
-    if task.type == "ideas":
-        ideas = _idea_texts(c, text)
-        if isinstance(value, dict):  # dots: {idea id: how many}
-            return (
-                [f"{ideas.get(k, k)} ({n})" for k, n in value.items()],
-                [f"{k}:{n}" for k, n in value.items()],
-            )
-        return [ideas.get(k, k) for k in value], list(value)
-    ids = value if isinstance(value, list) else [value]
-    options = {o.id: o.label for o in rules.options_of(case, c, d)}
-    own = task.type == "budget"  # the options are ideas the players wrote
-    return [text(options[i]) if own else options[i] for i in ids if i in options], list(ids)
+# --- the export tables ------------------------------------------------------------------
 
 
 def _round_order(d: tuple[str, dict]) -> int:
     return d[1]["round"]
 
 
-# --- the export tables ------------------------------------------------------------------
-
-
 class _Report:
-    """One session read once: the case, the state, the log and the pseudonyms."""
+    """The export's tables, read through the public read model, pseudonymously."""
 
     def __init__(self, session: Session) -> None:
+        self.rm = ReadModel(session, pseudonymous=True)
         self.session = session
-        self.case = session.case
-        self.state = session.state
-        self.pseudo = pseudonyms(self.state)
-        self.text = _name_scrubber(self.state, self.pseudo)
+        self.case = self.rm.case
+        self.state = self.rm.state
+        self.pseudo = self.rm.pseudo
+        self.text = self.rm.text
         self.meter_ids = self.case.meter_ids()
 
-    @cached_property
+    @property
     def log(self) -> list[Event]:
-        """The whole log, in one query (the debrief needs none of it)."""
-        return list(Event.objects.filter(session=self.session).order_by("version"))
+        return self.rm.log
 
     def who(self, pid: str | None) -> str:
         return self.pseudo.get(pid, pid) if pid else ""
@@ -210,22 +116,23 @@ class _Report:
         return self.case.rounds[index].id
 
     def events(self, *kinds: str) -> Iterable[tuple[Event, dict]]:
-        for ev in self.log:
-            for e in ev.events:
-                if not kinds or e.get("kind") in kinds:
-                    yield ev, e
+        return self.rm.events(*kinds)
+
+    def number(self, index: int) -> int:
+        """The round as the game shows it (0 is the briefing): one numbering everywhere."""
+        return round_number(self.case, index)
 
     # One method per table; each returns (columns, rows).
 
     def players(self) -> tuple[list[str], list[dict]]:
-        by_round = _roles_by_round(self.log)
+        by_round = self.rm.roles_by_round
         rotating = self.state["options"].get("rotate_roles") and by_round
         played = sorted(by_round) if rotating else []
         joined = {e["player"]: ev.created for ev, e in self.events("join")}
         columns = ["player", "committee", "role_start", "role", "joined", "removed"]
         columns[4:4] = [f"role_{self.round_id(r)}" for r in played]
         rows = []
-        for pid in sorted(self.state["players"], key=_pid_order):
+        for pid in sorted(self.state["players"], key=pid_order):
             p = self.state["players"][pid]
             c = self.committee(p["committee"])
             start = next((by_round[r][pid] for r in sorted(by_round) if pid in by_round[r]), None)
@@ -260,18 +167,18 @@ class _Report:
         for ev, e in self.events("vote"):
             c = self.committee(e["committee"])
             d = c.get("decisions", {}).get(e["key"])
-            labels, ids = _labels(self.case, c, d, e["value"], self.text) if d else ([], [])
+            labels, ids = labels_of(self.case, c, d, e["value"], self.text) if d else ([], [])
             rows.append(
                 {
                     "time": _time(ev.created),
                     "version": ev.version,
-                    "round": d["round"] if d else "",
+                    "round": self.number(d["round"]) if d else "",
                     "round_id": self.round_id(d["round"]) if d else "",
                     "committee": self.cname(e["committee"]),
                     "player": self.who(e["player"]),
                     "key": e["key"],
                     "task": rules.task_of(self.case, d).id if d else "",
-                    "prompt": _prompt(self.case, d) if d else "",
+                    "prompt": prompt_of(self.case, d) if d else "",
                     "value": SEP.join(labels),
                     "value_ids": SEP.join(ids) if d else json.dumps(e["value"]),
                 }
@@ -305,23 +212,23 @@ class _Report:
             d = c.get("decisions", {}).get(e["key"])
             if d is None:
                 continue
-            labels, ids = _labels(self.case, c, d, e["value"], self.text)
+            labels, ids = labels_of(self.case, c, d, e["value"], self.text)
             majority = ""
             if rules.task_of(self.case, d).type not in ("ideas", "catalyst"):
                 # Votes are frozen once a decision is locked, so this is the majority it was locked against.
                 majority = SEP.join(
-                    _labels(self.case, c, d, rules.plurality(self.case, c, d), self.text)[0]
+                    labels_of(self.case, c, d, rules.plurality(self.case, c, d), self.text)[0]
                 )
             rows.append(
                 {
                     "time": _time(ev.created),
                     "version": ev.version,
-                    "round": d["round"],
+                    "round": self.number(d["round"]),
                     "round_id": self.round_id(d["round"]),
                     "committee": self.cname(e["committee"]),
                     "key": e["key"],
                     "task": rules.task_of(self.case, d).id,
-                    "prompt": _prompt(self.case, d),
+                    "prompt": prompt_of(self.case, d),
                     "value": SEP.join(labels),
                     "value_ids": SEP.join(ids),
                     "majority": majority,
@@ -356,7 +263,7 @@ class _Report:
                 rows.append(
                     {
                         "time": _time(written.get(iid)),
-                        "round": d["round"] if d else "",
+                        "round": self.number(d["round"]) if d else "",
                         "round_id": self.round_id(d["round"]) if d else "",
                         "committee": c["name"],
                         "idea": iid,
@@ -393,12 +300,12 @@ class _Report:
                 card = self.case.card(d["card"]) if d["card"] else None
                 if card is None:
                     continue
-                labels, ids = _labels(self.case, c, d, d["locked"])
+                labels, ids = labels_of(self.case, c, d, d["locked"])
                 ev, e = locked.get((cid, key), (None, None))
                 rows.append(
                     {
                         "time": _time(ev.created if ev else None),
-                        "round": d["round"],
+                        "round": self.number(d["round"]),
                         "round_id": self.round_id(d["round"]),
                         "committee": c["name"],
                         "key": key,
@@ -455,7 +362,7 @@ class _Report:
             "version": ev.version,
             "kind": kind,
             "actor": self.actor(ev.actor),
-            "round": current,
+            "round": self.number(current),
             "round_id": self.round_id(current),
             "committee": self.cname(cid) if cid else "",
             "detail": detail,
@@ -465,11 +372,11 @@ class _Report:
         columns = ["committee", "round", "round_id", "when"] + self.meter_ids
         rows = []
         for c in self.state["committees"].values():
-            for r, values in _history(self.state, c):
+            for r, values in history_of(self.state, c):
                 rows.append(
                     {
                         "committee": c["name"],
-                        "round": r,
+                        "round": self.number(r),
                         "round_id": self.round_id(r),
                         "when": "end of round" if str(r) in c["history"] else "now",
                     }
@@ -508,7 +415,7 @@ class _Report:
         questions = {q.id: q for q in self.case.reflection}
         rows = []
         for c in self.state["committees"].values():
-            for pid in sorted(c["reflections"], key=_pid_order):
+            for pid in sorted(c["reflections"], key=pid_order):
                 for qid, answer in c["reflections"][pid].items():
                     if not answer:
                         continue
@@ -574,7 +481,7 @@ class _Report:
                     "committee": self.cname(self.state["players"][pid]["committee"]),
                     "removed": self.state["players"][pid]["removed"],
                 }
-                for pid in sorted(self.state["players"], key=_pid_order)
+                for pid in sorted(self.state["players"], key=pid_order)
             ],
             "events": [
                 {
@@ -588,14 +495,6 @@ class _Report:
                 for ev in self.log
             ],
         }
-
-
-def _history(state: rules.State, c: dict) -> list[tuple[int, dict]]:
-    """The meters at the end of each round played, and now if the round is not over."""
-    points = sorted(((int(r), v) for r, v in c["history"].items()), key=lambda p: p[0])
-    if state["status"] != "ended" and str(state["round"]) not in c["history"]:
-        points.append((state["round"], dict(c["meters"])))
-    return points
 
 
 def export_rows(session: Session) -> dict[str, list[dict]]:
@@ -692,6 +591,8 @@ Kort på dansk
 Files
   players.csv      one row per player: pseudonym, committee, roles, joined, removed
   votes.csv        every vote, with time, round, committee, player, decision and value
+  (round: the round's number as the game shows it, 0 = the briefing before the first
+   round; round_id: the case's id for it)
   locks.csv        every locked committee decision, who locked it (a player, "host" or
                    "timer"), whether it was locked against the majority (the politician
                    card) and the meters right after it

@@ -635,6 +635,8 @@ def _record_meters(state: State) -> list[Event]:
     events = []
     for cid, c in state["committees"].items():
         c["history"][str(state["round"])] = dict(c["meters"])
+        # The stakeholders' stance and engagement too, for the map of how they moved.
+        c.setdefault("stances", {})[str(state["round"])] = copy.deepcopy(c["stakeholders"])
         events.append(
             {
                 "kind": "meters",

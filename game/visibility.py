@@ -43,6 +43,39 @@ def meters_shown(case: Case, state: rules.State) -> bool:
     )
 
 
+# --- one numbering of rounds ---------------------------------------------------------
+#
+# A politician counts the rounds in which the committee works. The case's first
+# round is the lobby and briefing when it has no tasks: it is round 0, not
+# counted ("Briefing"), and the first working round is "Runde 1 af 6". A case
+# that starts working at once counts from 1. Play, host, projector, debrief,
+# chart and export all take the number from here.
+
+
+def has_briefing(case: Case) -> bool:
+    first = case.rounds[0]
+    return not first.tasks and not first.outcome and not first.reflection
+
+
+def round_number(case: Case, index: int) -> int:
+    """The number a round is shown with: 0 is the briefing, the rest count from 1."""
+    return index if has_briefing(case) else index + 1
+
+
+def rounds_counted(case: Case) -> int:
+    """How many rounds are counted ("af 6"): the briefing is not."""
+    return len(case.rounds) - (1 if has_briefing(case) else 0)
+
+
+def is_briefing(case: Case, index: int) -> bool:
+    return index == 0 and has_briefing(case)
+
+
+def stance_word(stance: int) -> str:
+    """A stance as a word, for when the host hides the numbers: "for", "against" or "unsure"."""
+    return "for" if stance >= 60 else "against" if stance <= 40 else "unsure"
+
+
 def session_part(case: Case, state: rules.State, meta: dict) -> dict:
     round_ = case.rounds[state["round"]]
     lead = case.role(round_.lead) if round_.lead else None
@@ -53,7 +86,14 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
         "setting": case.setting,
         "status": state["status"],
         "round": state["round"],
-        "rounds": [{"id": r.id, "title": r.title} for r in case.rounds],
+        # The round as a person counts it (see round_number): "Runde 1 af 6".
+        "round_number": round_number(case, state["round"]),
+        "round_total": rounds_counted(case),
+        "briefing": is_briefing(case, state["round"]),
+        "rounds": [
+            {"id": r.id, "title": r.title, "number": round_number(case, i)}
+            for i, r in enumerate(case.rounds)
+        ],
         "round_info": {
             "id": round_.id,
             "title": round_.title,
@@ -117,7 +157,9 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
         "card": {"id": card.id, "title": card.title, "text": card.text, "source": card.source}
         if card
         else None,
-        "options": [_option(o) for o in rules.options_of(case, c, d)],
+        "options": _seat_options(case, state, c)
+        if task.type == "seats"
+        else [_option(o) for o in rules.options_of(case, c, d)],
         "voted": sorted(d["votes"], key=int),
         # Votes are open, like a show of hands in a committee meeting: the
         # members (and the host) see who voted what. The projector's cut below
@@ -138,6 +180,82 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
     return out
 
 
+def _seat_options(case: Case, state: rules.State, c: dict) -> list[dict]:
+    """The seats task's options: each stakeholder with its interests and its stance now.
+
+    What a choice needs: who wants what, and who is for or against the work.
+    The stance's number only where the meters show; otherwise a word.
+    """
+    numbers = meters_shown(case, state)
+    out = []
+    for o, s in zip(case.seat_options, case.stakeholders, strict=True):
+        now = c["stakeholders"][s.id]
+        out.append(
+            _option(o)
+            | {
+                "text": s.interests,
+                "stance": now["stance"] if numbers else None,
+                "engagement": now["engagement"] if numbers else None,
+                "word": stance_word(now["stance"]),
+            }
+        )
+    return out
+
+
+def _direction(before: int, after: int) -> str:
+    return "up" if after > before else "down" if after < before else "same"
+
+
+def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -> dict:
+    """Each stakeholder's stance and engagement, round by round: the committee's map.
+
+    Points: the case's start, the end of each round played, and now. Without
+    ``numbers`` (the host hides the meters) a point is only a word for the
+    stance ("for", "against", "unsure") and the directions since the last one.
+    """
+    recorded = c.get("stances") or {}
+    # The briefing changes nobody's stance: its end is the start again.
+    rounds = sorted(int(r) for r in recorded if not is_briefing(case, int(r)))
+    labels = ["start"] + [str(round_number(case, r)) for r in rounds]
+    now_too = state["status"] == "running" and state["round"] not in rounds
+    if now_too:
+        labels.append("now")
+    seated = c["seated"]
+    columns = [recorded[str(r)] for r in rounds]
+    if now_too:
+        columns.append(c["stakeholders"])
+    rows = []
+    for s in case.stakeholders:
+        stance = [s.stance] + [col[s.id]["stance"] for col in columns if s.id in col]
+        engagement = [s.engagement] + [col[s.id]["engagement"] for col in columns if s.id in col]
+        row = {
+            "id": s.id,
+            "name": s.name,
+            "seated": None if seated is None else s.id in seated,
+            "word": stance_word(stance[-1]),
+            "stance_dir": _direction(stance[-2] if len(stance) > 1 else stance[-1], stance[-1]),
+            "engagement_dir": _direction(
+                engagement[-2] if len(engagement) > 1 else engagement[-1], engagement[-1]
+            ),
+        }
+        if numbers:
+            row["stance"], row["engagement"] = stance, engagement
+        else:
+            row["words"] = [stance_word(v) for v in stance]
+        rows.append(row)
+    return {"numbers": numbers, "rounds": labels, "rows": rows}
+
+
+def _without_numbers(full: dict) -> dict:
+    """The map as players see it when the host hides the meters: words and directions."""
+    rows = [
+        {k: v for k, v in r.items() if k not in ("stance", "engagement")}
+        | {"words": [stance_word(v) for v in r["stance"]]}
+        for r in full["rows"]
+    ]
+    return {"numbers": False, "rounds": full["rounds"], "rows": rows}
+
+
 def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
     """The committee's idea pool; the room's wall shows ideas, not who wrote them."""
     dots = rules.dots(case, c)
@@ -148,6 +266,7 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
             "text": i["text"],
             "card": i["card"],
             "author": state["players"][i["author"]]["name"] if i["author"] and authors else None,
+            **idea_facts(case, i, c["seated"]),
             "dots": dots.get(str(i["id"]), 0),
             "kept": str(i["id"]) in kept,
         }
@@ -155,7 +274,34 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
     ]
 
 
-def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -> dict:
+def idea_facts(case: Case, idea: dict, seated: list[str] | None) -> dict:
+    """What choosing an idea needs: its card's text, its cost, and who brought it.
+
+    An idea card comes with any one of its stakeholders at the table: those
+    seated brought it (all of them while the seats are open), in case order.
+    """
+    card = case.idea_card(idea["card"]) if idea["card"] else None
+    brought = []
+    if card and card.unlocked_by:
+        # In case order, as the seats task lists them (unlocked_by is one or two ids).
+        ids = set(card.unlocked_by)
+        found = (
+            [case.stakeholder(card.unlocked_by[0])]
+            if len(ids) == 1
+            else [x for x in case.stakeholders if x.id in ids]
+        )
+        brought = [x.name for x in found if x and (seated is None or x.id in seated)]
+    return {
+        "card_text": card.text if card else "",
+        "cost": card.cost if card else case.budget.free_idea_cost,
+        "unit": case.budget.unit,
+        "brought_by": brought,
+    }
+
+
+def committee_part(
+    case: Case, state: rules.State, cid: str, *, audience: str, maps: dict | None = None
+) -> dict:
     """A committee as its members ("player"), the host or the projector see it."""
     c = state["committees"][cid]
     full = audience != "projector"
@@ -190,6 +336,14 @@ def committee_part(case: Case, state: rules.State, cid: str, *, audience: str) -
         ]
         part["log"] = c["log"]
         part["politician_cards"] = c["politician_cards"]
+        # ``maps`` shares one map between the host's and the players' parts of one change.
+        cache = maps if maps is not None else {}
+        key = (cid, bool(show_meters))
+        if key not in cache:
+            full_map = cache.get((cid, True)) or stakeholder_map(case, state, c, numbers=True)
+            cache[(cid, True)] = full_map
+            cache[key] = full_map if show_meters else _without_numbers(full_map)
+        part["stakeholder_map"] = cache[key]
     if audience == "host":
         part["history"] = c["history"]
         part["stakeholders"] = c["stakeholders"]
@@ -282,7 +436,7 @@ def player_view(
     }
 
 
-def host_view(case: Case, state: rules.State, meta: dict) -> View:
+def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None = None) -> View:
     return {
         "session": session_part(case, state, meta) | {"options": state["options"]},
         "case": {
@@ -304,7 +458,8 @@ def host_view(case: Case, state: rules.State, meta: dict) -> View:
             for pid, p in state["players"].items()
         },
         "committees": {
-            cid: committee_part(case, state, cid, audience="host") for cid in state["committees"]
+            cid: committee_part(case, state, cid, audience="host", maps=maps)
+            for cid in state["committees"]
         },
     }
 
@@ -359,11 +514,13 @@ def patch(view: View, patches: list[Patch]) -> View:
 def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
     """Every viewer's view of one state: the host's, the projector's, each player's."""
     common = _common(case, state, meta)
+    maps: dict = {}
     committees = {
-        cid: committee_part(case, state, cid, audience="player") for cid in state["committees"]
+        cid: committee_part(case, state, cid, audience="player", maps=maps)
+        for cid in state["committees"]
     }
     return {
-        "host": host_view(case, state, meta),
+        "host": host_view(case, state, meta, maps=maps),
         "projector": projector_view(case, state, meta),
         "players": {
             pid: player_view(case, state, pid, meta, common=common, committees=committees)

@@ -27,7 +27,7 @@ from django.utils.html import escape as django_escape
 
 from cases.loader import load_case
 from cases.schema import Meter
-from game import actions, charts, debrief, export
+from game import actions, charts, debrief, export, readmodel
 from game.models import Event, Session
 
 # Also run against PostgreSQL (make test runs the postgres tests a second time there).
@@ -478,7 +478,8 @@ def test_one_query_for_the_log_and_none_per_player(played, django_assert_num_que
     session = Session.objects.select_related("case_version").get(pk=played.pk)
     with django_assert_num_queries(1):
         export.export_zip(session)
-    with django_assert_num_queries(0):
+    # The debrief reads the log once, for the roles round by round (they rotate here).
+    with django_assert_num_queries(1):
         debrief.debrief(session)
 
 
@@ -572,8 +573,125 @@ def test_meter_chart_with_one_round_or_none():
 
 def test_names_in_free_text_become_pseudonyms_also_in_the_possessive():
     state = {"players": {"1": {"name": "Anna"}, "2": {"name": "Bo"}, "3": {"name": "Bo (2)"}}}
-    scrub = export._name_scrubber(state, {"1": "P01", "2": "P02", "3": "P03"})
+    scrub = readmodel.name_scrubber(state, {"1": "P01", "2": "P02", "3": "P03"})
     assert scrub("Annas idé og Anna's plan") == "P01s idé og P01's plan"
     assert scrub("vi bo i byen") == "vi bo i byen"  # the verb is not a name
     assert scrub("Bo sagde") == "[name] sagde"  # two players called Bo: no guess
     assert scrub("Annasofie") == "Annasofie"  # another word that starts with a name
+
+
+# --- the debrief for a 20-minute talk (the school case) ----------------------------------------
+
+
+@pytest.fixture
+def school_game(alice, school_case):
+    from tests.play_support import play
+
+    return play(alice, school_case, players=12, size=4)
+
+
+def test_debrief_says_why_each_outcome_came_and_by_how_much(client, alice, school_game):
+    with translation.override("da"):
+        d = debrief.debrief(school_game)
+    client.force_login(alice)
+    html = client.get(reverse("debrief", args=[school_game.code])).content.decode()
+    case = school_game.case
+    for c in d["committees"]:
+        w = c["why_view"]
+        meters = school_game.state["committees"][c["id"]]["meters"]
+        assert w["reached"]["id"] == c["outcome"]["id"]
+        order = [o.id for o in case.outcomes]
+        if order.index(c["outcome"]["id"]) > 0:
+            # The next better outcome, and what it lacked: its failed meter tests, by how much.
+            assert w["next_better"]["id"] == order[order.index(c["outcome"]["id"]) - 1]
+            assert w["missing"]
+            for x in w["missing"]:
+                if x["kind"] == "meter":
+                    assert x["short"] == x["min"] - meters[x["meter"]] > 0
+                    assert f"mangler {x['short']}" in html
+        # The table: each tested meter's value against each outcome's threshold.
+        for row in w["rows"]:
+            assert row["value"] == meters[row["meter"]]
+            for cell in row["cells"]:
+                if cell:
+                    assert cell["met"] == (cell["margin"] >= 0)
+    assert html.count('data-testid="db-why"') >= 2 * len(d["committees"])  # host view + slide
+
+
+def test_host_script_two_questions_per_goal_about_this_session(school_game):
+    with translation.override("da"):
+        d = debrief.debrief(school_game)
+    script = d["script"]
+    assert [s["id"] for s in script] == ["intro"] + [g.id for g in school_game.case.learning_goals]
+    assert d["minutes"] == script[-1]["end"] == 20
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(script))
+    for step in script[1:]:
+        assert len(step["questions"]) == 2 and all(q["text"] for q in step["questions"])
+    names = [c["name"] for c in d["committees"]]
+    facts = {s["id"]: [f for q in s["questions"] for f in q["facts"]] for s in script}
+    assert all(any(n in f for f in facts["intro"]) for n in names)
+    two = d["committees"][1]
+    # LG4: the politician card committee 2 played, by name and prompt.
+    assert two["politician_cards"]
+    card = two["politician_cards"][0]
+    assert any(
+        f.startswith("Udvalg 2 trak politikerkortet") and card["prompt"] in f for f in facts["LG4"]
+    )
+    # LG2: who was left out, with how many, and what the most engaged of them did.
+    left = len(two["left_out"])
+    assert any(f.startswith(f"Udvalg 2 holdt {left} interessenter uden for") for f in facts["LG2"])
+    # LG6: the pressure cards met, with where they came from.
+    pressures = [x for x in two["key_decisions"] if x["card"] and x["card"]["source"]]
+    assert pressures and any(pressures[0]["prompt"] in f for f in facts["LG6"])
+    # The second question of a goal is the case's own reflection question where it has one.
+    lg2 = next(q for q in school_game.case.reflection if "LG2" in q.lg)
+    assert script[2]["questions"][1]["text"] == lg2.text
+
+
+def test_projector_mode_one_goal_per_slide_one_answer_per_committee(client, alice, school_game):
+    client.force_login(alice)
+    html = client.get(reverse("debrief", args=[school_game.code])).content.decode()
+    slides = re.findall(r'<section class="db-slide" data-slide="([^"]+)"', html)
+    assert slides[0] == "intro" and "paths" in slides
+    assert [s for s in slides if s.startswith("LG")] == [f"LG{i}" for i in range(1, 7)]
+    d = debrief.debrief(school_game)
+    for step in d["script"][1:]:
+        for r in step["reflection"]:
+            committees = [a["committee"] for a in r["answers"]]
+            assert len(committees) == len(set(committees)) == len(d["committees"])
+            assert r["count"] == 12  # every player answered; one per committee is shown
+    # A Content-Security-Policy is coming: no inline script, no inline handler.
+    assert "onclick" not in html and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert "js/debrief.js" in html
+
+
+def test_paths_side_by_side_mark_where_they_diverged(school_game):
+    d = debrief.debrief(school_game)
+    committees = d["committees"]
+    rows = {r["prompt"]: r for r in d["paths"]}
+    fokus = next(r for r in d["paths"] if r["type"] == "choice")
+    for c, cell in zip(committees, fokus["cells"], strict=True):
+        x = next(x for x in c["decisions"] if x["prompt"] == fokus["prompt"])
+        assert cell["texts"] == [" · ".join(x["labels"])]
+    for r in rows.values():
+        keys = {tuple(cell["ids"]) for cell in r["cells"]}
+        assert r["diverged"] == (len(keys) > 1)
+    assert any(r["diverged"] for r in d["paths"])
+    assert sum(len(p) for p in d["path_pages"]) == sum(r["diverged"] for r in d["paths"])
+
+
+def test_debrief_is_honest_about_what_an_old_session_lacks(client, alice, school_game):
+    client.force_login(alice)
+    url = reverse("debrief", args=[school_game.code])
+    html = client.get(url).content.decode()
+    assert 'data-testid="db-no-scores"' in html  # the school case does not score personas yet
+    assert 'data-testid="db-no-stances"' not in html
+    # A session played before stances were recorded, with scored personas.
+    state = school_game.state
+    for c in state["committees"].values():
+        c.pop("stances", None)
+        c["persona_scores"] = {c["roles"][p]: 2 for p in c["members"] if p in c["roles"]}
+    Session.objects.filter(pk=school_game.pk).update(state=state)
+    html = client.get(url).content.decode()
+    assert 'data-testid="db-no-stances"' in html
+    assert 'data-testid="db-no-scores"' not in html and "Score:" in html

@@ -35,8 +35,10 @@
 
   function summaryHTML() {
     var s = view.session, info = s.round_info;
+    // One numbering everywhere (game.visibility.round_number): the briefing is not counted.
     var round = s.status === "lobby" ? gettext("Not started") :
-      fmt(gettext("Round %(n)s of %(total)s: %(title)s"), { n: s.round + 1, total: s.rounds.length, title: info.title });
+      s.briefing ? gettext("Before the first round") + ": " + info.title :
+      fmt(gettext("Round %(n)s of %(total)s: %(title)s"), { n: s.round_number, total: s.round_total, title: info.title });
     return '<h1 class="dash-title">' + esc(s.title) + ' <span class="status status-' + esc(s.status) + '" data-testid="session-status">' + esc(statusText(s.status)) + "</span></h1>" +
       '<p class="dash-round" data-testid="dash-round">' + esc(round) +
       (s.status === "running" && info.lead_name ? " · " + esc(gettext("lead:")) + " " + esc(info.lead_name) : "") + "</p>" +
@@ -172,7 +174,18 @@
       (c.ideas && c.ideas.length ? " · " + esc(fmt(gettext("Ideas: %(n)s"), { n: c.ideas.length })) : "") + "</p>";
     var outcome = c.outcome ? '<div class="cc-outcome"><strong>' + esc(c.outcome.title) + "</strong><br><span class=\"cc-headline\">" + esc(c.outcome.headline) + "</span></div>" : "";
     return '<article class="panel committee-card' + (c.done && decisions.length ? " is-done" : "") + '" data-testid="committee-' + attr(cid) + '">' + head + progress +
-      (c.members.length ? table : '<p class="hint">' + esc(gettext("No members.")) + "</p>") + legend + facts + outcome + metersHTML(c.meters) + "</article>";
+      (c.members.length ? table : '<p class="hint">' + esc(gettext("No members.")) + "</p>") + legend + facts + outcome + metersHTML(c.meters) + movesHTML(c.stakeholder_map) + "</article>";
+  }
+
+  /* The stakeholders' stance from the start to now (game.visibility.stakeholder_map), folded away. */
+  function movesHTML(map) {
+    if (!map || !map.rows || !map.numbers || view.session.status === "lobby") return "";
+    var items = map.rows.map(function (r) {
+      var first = r.stance[0], last = r.stance[r.stance.length - 1];
+      return "<li" + (r.seated === false ? ' class="is-out"' : "") + ">" + esc(r.name) + " <b>" + first + " → " + last + "</b></li>";
+    }).join("");
+    return '<details class="cc-moves" data-testid="stakeholder-moves"><summary>' + esc(gettext("Stakeholders: stance from the start to now")) +
+      '</summary><ul class="plain-list">' + items + "</ul></details>";
   }
 
   // --- players ------------------------------------------------------------------------------------

@@ -93,11 +93,17 @@
 
   // --- the round header ------------------------------------------------------------------------
 
+  /* One numbering everywhere (game.visibility.round_number): the briefing is not counted. */
+  function roundKicker(s) {
+    return s.briefing ? gettext("Before the first round")
+      : fmt(gettext("Round %(n)s of %(total)s"), { n: s.round_number, total: s.round_total });
+  }
+
   function headerHTML() {
     var s = view.session, info = s.round_info;
     var status = s.status === "lobby" ? gettext("Waiting room")
       : s.status === "ended" ? gettext("The game has ended")
-      : fmt(gettext("Round %(n)s of %(total)s"), { n: s.round + 1, total: s.rounds.length });
+      : roundKicker(s);
     var lead = "";
     if (s.status === "running" && info.lead_name) {
       var holder = roleHolder(info.lead);
@@ -322,6 +328,7 @@
         var tooMany = !on && picked.length >= limit;
         var tooDear = d.type === "budget" && !on && spent + o.cost > total;
         var extra = d.type === "budget" ? ' <span class="cost">' + esc(o.cost + " " + d.budget.unit) + "</span>" : "";
+        if (d.type === "seats") extra = stanceHTML(o);
         var why = tooDear ? '<span class="opt-why">' + esc(gettext("over the budget")) + "</span>" : "";
         return '<label class="option' + (tooMany || tooDear ? " is-disabled" : "") + '"><input type="checkbox" value="' + attr(o.id) + '"' +
           ' data-act="toggle" data-key="' + attr(d.key) + '" data-focus="' + attr(d.key + ":" + o.id) + '"' +
@@ -482,7 +489,7 @@
         '<span class="my-dots" aria-label="' + attr(fmt(gettext("Your dots: %(n)s"), { n: n })) + '">' + n + "</span>" +
         '<button type="button" class="icon-button" data-act="dot" data-key="' + attr(d.key) + '" data-idea="' + attr(i.id) + '" data-delta="1"' +
         ' data-focus="' + attr("dot+:" + i.id) + '" aria-label="' + attr(fmt(gettext("Give a dot to: %(idea)s"), { idea: i.text })) + '"' + (left > 0 ? "" : " disabled") + ">+</button></span>" : "";
-      return '<li class="idea' + (i.kept ? " is-kept" : "") + '" data-testid="idea"><div class="idea-body"><p class="idea-text">' + esc(i.text) + "</p>" +
+      return '<li class="idea' + (i.kept ? " is-kept" : "") + '" data-testid="idea"><div class="idea-body"><p class="idea-text">' + esc(i.text) + "</p>" + ideaFactsHTML(i) +
         '<p class="idea-meta">' + who + ' · <span class="dots">' + esc(fmt(ngettext("%(n)s dot", "%(n)s dots", i.dots), { n: i.dots })) + "</span>" +
         (i.kept ? ' · <strong class="kept">✓ ' + esc(gettext("goes forward")) + "</strong>" : "") + "</p></div>" + buttons + "</li>";
     }).join("");
@@ -519,6 +526,50 @@
     body += queuedHTML(function (m) { return m.key === d.key; });
     return '<section class="panel task task-' + d.type + (d.locked != null ? " is-locked" : "") + '" id="decision-' + keyId(d.key) + '" tabindex="-1" data-testid="decision-' + attr(d.key) + '" aria-label="' + attr(d.prompt) + '">' +
       heading + body + "</section>";
+  }
+
+  // --- what a choice needs: stance, idea facts, the stakeholder map ----------------------------
+
+  var STANCE = { "for": gettext("for"), against: gettext("against"), unsure: gettext("unsure") };
+  var DIRECTION = { up: "↑", down: "↓", same: "→" };
+
+  /* A stakeholder's stance on a seat option: the number where the meters show, else a word. */
+  function stanceHTML(o) {
+    if (!o.word) return "";
+    var text = o.stance != null ? fmt(gettext("stance %(n)s"), { n: o.stance }) + " · " + STANCE[o.word] : STANCE[o.word];
+    return ' <span class="stance stance-' + attr(o.word) + '" data-testid="stance">' + esc(text) + "</span>";
+  }
+
+  /* An idea's card text, cost and who brought it, under the idea in the pool. */
+  function ideaFactsHTML(i) {
+    var parts = [];
+    if (i.cost != null) parts.push(esc(fmt(gettext("costs %(n)s %(unit)s"), { n: i.cost, unit: i.unit || "" })));
+    if (i.brought_by && i.brought_by.length) parts.push(esc(fmt(gettext("brought in by %(who)s"), { who: i.brought_by.join(", ") })));
+    return (i.card_text ? '<p class="idea-card-text">' + esc(i.card_text) + "</p>" : "") +
+      (parts.length ? '<p class="idea-facts" data-testid="idea-facts">' + parts.join(" · ") + "</p>" : "");
+  }
+
+  /* Each stakeholder's stance and engagement round by round; words and arrows when the numbers are hidden. */
+  function stakeholderMapHTML(map) {
+    if (!map || !map.rows || !map.rows.length || view.session.status === "lobby") return "";
+    var label = function (r) { return r === "start" ? gettext("start") : r === "now" ? gettext("now") : r; };
+    var rows = map.rows.slice().sort(function (a, b) { return (b.seated ? 1 : 0) - (a.seated ? 1 : 0); });
+    var items = rows.map(function (r) {
+      var where = r.seated === true ? gettext("at the table") : r.seated === false ? gettext("left out") : "";
+      var line;
+      if (map.numbers) {
+        line = esc(gettext("stance")) + " " + r.stance.map(function (n) { return "<b>" + n + "</b>"; }).join(" → ") +
+          '<br><span class="map-eng">' + esc(gettext("engagement")) + " " + r.engagement.join(" → ") + "</span>";
+      } else {
+        line = esc(STANCE[r.word]) + " " + DIRECTION[r.stance_dir] + ' <span class="map-eng">' + esc(gettext("engagement")) + " " + DIRECTION[r.engagement_dir] + "</span>";
+      }
+      return '<li class="map-row' + (r.seated === false ? " is-out" : "") + '"><span class="map-name">' + esc(r.name) +
+        (where ? ' <span class="tag">' + esc(where) + "</span>" : "") + '</span><span class="map-line">' + line + "</span></li>";
+    }).join("");
+    var head = map.numbers ? '<p class="hint">' + esc(gettext("Rounds:")) + " " + map.rounds.map(label).map(esc).join(" → ") + "</p>"
+      : '<p class="hint">' + esc(gettext("The host hides the numbers: the arrows show the change since the last round.")) + "</p>";
+    return '<details class="panel stakeholder-map" data-keep="stakeholder-map" data-testid="stakeholder-map"><summary>' +
+      esc(gettext("The stakeholders: stance and engagement")) + "</summary>" + head + '<ul class="map-list">' + items + "</ul></details>";
   }
 
   function voicesHTML() {
@@ -581,6 +632,7 @@
         view.me.questions.forEach(function (q) { blocks.push(["q:" + q.id, questionHTML(q)]); });
       }
       blocks.push(["voices", voicesHTML()]);
+      blocks.push(["map", stakeholderMapHTML(c.stakeholder_map)]);
       blocks.push(["meters", metersHTML(c.meters)]);
     }
     blocks.push(["committee", committeeHTML()]);

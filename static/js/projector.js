@@ -38,7 +38,8 @@
   function headHTML() {
     var s = view.session;
     var kicker = s.status === "ended" ? gettext("The game has ended")
-      : fmt(gettext("Round %(n)s of %(total)s"), { n: s.round + 1, total: s.rounds.length });
+      : s.briefing ? gettext("Before the first round")  // one numbering: game.visibility.round_number
+      : fmt(gettext("Round %(n)s of %(total)s"), { n: s.round_number, total: s.round_total });
     return '<header class="pj-head"><div><p class="pj-kicker">' + esc(kicker) + "</p>" +
       '<h1 class="pj-title" data-testid="round-title">' + esc(s.status === "ended" ? s.title : s.round_info.title) + "</h1>" +
       (s.status === "running" && s.round_info.lead_name ? '<p class="pj-lead">' + esc(gettext("Leads this round:")) + " " + esc(s.round_info.lead_name) + "</p>" : "") +
