@@ -5,7 +5,7 @@ A workshop needs the players' names, their seat tokens and what they wrote
 day and the debrief after it. ``RETENTION_DAYS`` (default 30) after a session
 ended, ``manage.py purge_sessions`` pseudonymises it: every display name
 becomes the player's research pseudonym (P01, P02 … as in the export), every
-seat token stops working, and every free text is emptied, in the state, in the
+seat token stops working, and every free text becomes "[deleted]", in the state, in the
 seats and in the event log alike. What stays is what the pseudonymous research
 export reads: who (as P01) voted and locked what, the meters, the outcomes.
 A session that never ended counts from its last change. The host can do the
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 PURGED_TOKEN = "purged:{pk}"  # not a SHA-256 hex digest, so no seat token can match it
 TEXT_KEYS = ("text",)  # free text in actions and events: ideas, reflections, messages
+# What a deleted free text becomes: not empty, so that an idea still makes a
+# valid option, and an answer still counts as given in the research export.
+DELETED = "[deleted]"
 
 
 def retention() -> timedelta:
@@ -61,7 +64,7 @@ def due(now: datetime | None = None, *, days: int | None = None) -> QuerySet[Ses
 
 
 def scrub_state(state: rules.State) -> rules.State:
-    """A copy of the state with names as pseudonyms and every free text emptied."""
+    """A copy of the state with names as pseudonyms and every free text deleted."""
     pseudo = pseudonyms(state)
     new = {**state, "players": {}, "committees": {}, "message": ""}
     for pid, p in state["players"].items():
@@ -70,9 +73,10 @@ def scrub_state(state: rules.State) -> rules.State:
         new["committees"][cid] = {
             **c,
             # Card ideas keep the card's title: that is the case's text, not a person's.
-            "ideas": [{**i, "text": ""} if i["author"] else dict(i) for i in c["ideas"]],
+            "ideas": [{**i, "text": DELETED} if i["author"] else dict(i) for i in c["ideas"]],
             "reflections": {
-                pid: {q: "" for q in answers} for pid, answers in c["reflections"].items()
+                pid: {q: DELETED if text else "" for q, text in answers.items()}
+                for pid, answers in c["reflections"].items()
             },
         }
     return new
@@ -89,7 +93,7 @@ def scrub_entry(obj: Any, pseudo: dict[str, str]) -> Any:
         if key == "name" and isinstance(value, str):
             value = pseudo.get(str(obj.get("player", "")), "")
         elif key in TEXT_KEYS and isinstance(value, str):
-            value = ""
+            value = DELETED if value else ""
         else:
             value = scrub_entry(value, pseudo)
         out[key] = value

@@ -183,25 +183,28 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
 
 
 def outcome_reasons(case: Case, c: dict) -> list[dict]:
-    """Why the council decided as it did: the outcomes in the case's order, up to the one reached.
+    """Why the council decided as it did: the nearest better outcome missed, and the one reached.
 
-    The first outcome whose conditions all hold is the council's; each better
-    outcome before it failed on at least one threshold, which is shown.
+    The first outcome whose conditions all hold is the council's; the better
+    outcome just before it failed on at least one threshold: those are shown
+    (its failed ones; the reached outcome's met ones).
     """
     out = []
     for o in case.outcomes:
         reached = o.id == c["outcome"]
+        checks = [_check(case, c, cond) for cond in o.when]
         out.append(
             {
                 "id": o.id,
                 "title": o.title,
                 "reached": reached,
-                "checks": [_check(case, c, cond) for cond in o.when],
+                "checks": checks if reached else [x for x in checks if not x["ok"]],
             }
         )
         if reached:
             break
-    return out
+    # The one just missed and the one reached tell why; the ones further up only repeat it.
+    return out[-2:]
 
 
 def _decisions(case: Case, state: dict, c: dict, by_round: dict[int, dict[str, str]]) -> list[dict]:
