@@ -134,15 +134,15 @@ def play_whole_game(
     host({"kind": "start"})
     session.refresh_from_db()
     case = session.case
-    brains = {
+    seated = [pid for pid, p in session.state["players"].items() if not p["removed"]]
+    brains = {  # seeded by the order of joining, not the ids: the same game in any database
         pid: Brain(
-            random.Random(seed * 100 + int(pid)),
+            random.Random(seed * 100 + i),
             grace=10.0,
             politician_rate=politician_rate,
             catalyst_rate=catalyst_rate,
         )
-        for pid, p in session.state["players"].items()
-        if not p["removed"]
+        for i, pid in enumerate(sorted(seated, key=int))
     }
     for index in range(len(case.rounds)):
         now, idle = 0.0, 0

@@ -97,7 +97,11 @@ def played(alice, mini_case):
     session.texts = (
         [MESSAGE]
         + [idea_of(pid, n) for pid, n in written.items()]
-        + [answer_of(pid, q.id) for _n, (pid, _t) in tokens.items() for q in mini_case.parsed().reflection]
+        + [
+            answer_of(pid, q.id)
+            for _n, (pid, _t) in tokens.items()
+            for q in mini_case.parsed().reflection
+        ]
         + [f"Næste skridt-{pid}: temamøde i byrådet" for _n, (pid, _t) in tokens.items()]
     )
     return session
@@ -173,9 +177,7 @@ def test_after_its_time_no_name_token_or_free_text_is_left_anywhere(played):
             assert form not in text, secret
     played.refresh_from_db()
     assert played.purged_at is not None
-    assert {p["name"] for p in played.state["players"].values()} == {
-        f"P0{i}" for i in range(1, 9)
-    }
+    assert {p["name"] for p in played.state["players"].values()} == {f"P0{i}" for i in range(1, 9)}
     # The game's own record stays: every vote and lock is still in the log.
     assert Event.objects.filter(session=played, kind="vote").count() > 20
     assert Event.objects.filter(session=played, kind="purge").count() == 1
@@ -245,7 +247,9 @@ def test_a_session_that_never_ended_counts_from_its_last_change(formed_session, 
     assert "Bo" not in {p["name"] for p in formed_session.state["players"].values()}
 
 
-def test_the_host_deletes_the_personal_data_at_once_after_confirming(played, client, alice, mallory):
+def test_the_host_deletes_the_personal_data_at_once_after_confirming(
+    played, client, alice, mallory
+):
     url = f"/host/{played.code}/delete-data/"
     client.force_login(mallory)
     assert client.get(url).status_code == 404

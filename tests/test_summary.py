@@ -17,16 +17,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.utils.translation import trans_real
 
+from cases.loader import load_case
 from game import actions, export, summary
 from game.consumers import seat_cookie
-from game.models import Player
-from tests.conftest import NAMES
+from game.models import Player, Session
+from tests.conftest import NAMES, ROOT
 from tests.support import play_whole_game
 
+pytestmark = pytest.mark.django_db
 LOCALE = Path(settings.BASE_DIR) / "locale"
 STEP_TITLES_DA = [
     "Lav en klar vision for kommunens udvikling",
@@ -60,28 +63,38 @@ def idea_of(name: str, n: int) -> str:
     return f"{name}s idé nummer {n}: lektiecafé i hallen"
 
 
-@pytest.fixture
-def ended(alice, school_case):
-    """The school case played to its end by Bo … Ida in two committees, roles rotating."""
-    session = actions.create_session(
-        host=alice, case_version=school_case, options={"size": 4, "rotate_roles": True}
-    )
-    tokens = {}
-    for name in NAMES:
-        player, token, _done = actions.join(session, name)
-        tokens[name] = (player.pid, token)
-    names = {pid: name for name, (pid, _t) in tokens.items()}
-    written: dict[str, int] = {}
+@pytest.fixture(scope="module")
+def ended(django_db_setup, django_db_blocker):
+    """The school case played to its end by Bo … Ida in two committees, roles rotating.
 
-    def text(pid: str, move: dict) -> str:
-        if move["type"] == "reflect":
-            return answer_of(names[pid], move["question"])
-        written[pid] = written.get(pid, 0) + 1
-        return idea_of(names[pid], written[pid])
+    Played once per module (a whole game takes seconds) and kept outside the
+    tests' transactions; each test's own changes roll back as usual.
+    """
+    with django_db_blocker.unblock():
+        host = get_user_model().objects.create_user("alice-summary", is_staff=True)
+        case_version = load_case(ROOT / "cases" / "skole.yaml")[0]
+        session = actions.create_session(
+            host=host, case_version=case_version, options={"size": 4, "rotate_roles": True}
+        )
+        tokens = {}
+        for name in NAMES:
+            player, token, _done = actions.join(session, name)
+            tokens[name] = (player.pid, token)
+        names = {pid: name for name, (pid, _t) in tokens.items()}
+        written: dict[str, int] = {}
 
-    play_whole_game(session, seed=3, text=text, politician_rate=0.6)
+        def text(pid: str, move: dict) -> str:
+            if move["type"] == "reflect":
+                return answer_of(names[pid], move["question"])
+            written[pid] = written.get(pid, 0) + 1
+            return idea_of(names[pid], written[pid])
+
+        play_whole_game(session, seed=3, text=text, politician_rate=0.6)
     session.tokens = tokens
-    return session
+    yield session
+    with django_db_blocker.unblock():  # a transactional test may have emptied it already
+        Session.objects.filter(pk=session.pk).delete()
+        get_user_model().objects.filter(pk=host.pk).delete()
 
 
 def page_of(session, token: str, client: Client | None = None):
@@ -267,7 +280,8 @@ def test_a_second_case_with_other_rounds_needs_no_change(session, seats):
         assert outcome.title in text
 
 
-def test_the_host_prints_every_players_summary_and_nobody_else_can(ended, client, alice, mallory):
+def test_the_host_prints_every_players_summary_and_nobody_else_can(ended, client, mallory):
+    alice = ended.host  # the session's own host
     url = f"/host/{ended.code}/handout/"
     assert client.get(url).status_code == 302  # to the login
     client.force_login(mallory)

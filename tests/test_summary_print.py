@@ -130,10 +130,11 @@ def test_the_summary_on_a_phone_and_printed_to_a4(ended, live_server):  # noqa: 
         assert screen_only not in text
 
 
-def test_the_hosts_handout_is_one_pdf_with_a_page_per_player(ended, client, alice):  # noqa: F811
+@pytest.mark.django_db
+def test_the_hosts_handout_is_one_pdf_with_a_page_per_player(ended, client):  # noqa: F811
     need_chromium()
     OUT.mkdir(parents=True, exist_ok=True)
-    client.force_login(alice)
+    client.force_login(ended.host)
     response = client.get(f"/host/{ended.code}/handout.pdf")
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/pdf"
