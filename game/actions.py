@@ -20,6 +20,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import CaseVersion
 
@@ -52,6 +53,8 @@ def _save(
     session.version += 1
     session.status = state["status"]
     session.timer_due = state["timer"]["ends_at"] if state["status"] == "running" else None
+    if state["status"] == "ended" and session.ended_at is None:
+        session.ended_at = timezone.now()  # the retention clock starts (game.retention)
     session.save()
     Event.objects.create(
         session=session,
@@ -274,6 +277,16 @@ def play_again(session: Session) -> Session:
             if seat is not None and not seat["removed"]:  # the name as the rules told it apart
                 join(new_session, seat["name"], token_hash=player.token_hash)
     return new_session
+
+
+def save_next_steps(player: Player, steps: dict[str, str]) -> None:
+    """A player's own "our council's next step" notes (the take-home summary).
+
+    Outside the game state and its version: the game is over, nobody else is
+    shown them, so there is nothing to broadcast. The caller has checked them.
+    """
+    player.next_steps = steps
+    player.save(update_fields=["next_steps"])
 
 
 # --- the clock ---------------------------------------------------------------------------

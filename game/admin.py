@@ -6,10 +6,13 @@ import json
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from .models import Event, Session
+from .retention import data_until
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -41,10 +44,30 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Session)
 class SessionAdmin(ReadOnly):
-    list_display = ("code", "case_version", "host", "status", "players", "version", "created")
+    list_display = (
+        "code",
+        "case_version",
+        "host",
+        "status",
+        "players",
+        "version",
+        "created",
+        "personal_data",
+    )
     list_filter = ("status", "case_version__case")
     search_fields = ("code", "host__username")
-    fields = ("code", "case_version", "host", "status", "version", "created", "links", "state_json")
+    fields = (
+        "code",
+        "case_version",
+        "host",
+        "status",
+        "version",
+        "created",
+        "ended_at",
+        "personal_data",
+        "links",
+        "state_json",
+    )
     readonly_fields = fields
     inlines = [EventInline]
 
@@ -60,6 +83,18 @@ class SessionAdmin(ReadOnly):
     @admin.display(description=_("players"))
     def players(self, session: Session) -> int:
         return sum(not p["removed"] for p in session.state["players"].values())
+
+    @admin.display(description=_("personal data"))
+    def personal_data(self, session: Session) -> str:
+        """When the names, seat tokens and free texts go (game.retention), or that they went."""
+        if session.purged_at is not None:
+            return _("deleted %(date)s") % {"date": date_format(localtime(session.purged_at))}
+        until = data_until(session)
+        if session.ended_at is None:
+            return _("kept until %(date)s (not ended: counted from its last change)") % {
+                "date": date_format(localtime(until))
+            }
+        return _("kept until %(date)s") % {"date": date_format(localtime(until))}
 
     @admin.display(description=_("open"))
     def links(self, session: Session) -> str:

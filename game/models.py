@@ -47,6 +47,10 @@ class Session(models.Model):
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Retention (game.retention): the personal data goes RETENTION_DAYS after
+    # ended_at; purged_at says it has gone, so a seat cookie gets a polite notice.
+    ended_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
@@ -77,6 +81,10 @@ class Player(models.Model):
     name = models.CharField(max_length=60)  # as the rules told it apart: "Bo (2)"
     token_hash = models.CharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True)
+    # The player's own "our council's next step" per step of the take-home
+    # summary (game.summary.STEPS): {step id: text}. Not game state: it is
+    # written after the game, by the player alone, and no one else sees it.
+    next_steps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["pk"]

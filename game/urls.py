@@ -22,4 +22,6 @@ urlpatterns = [
     path("host/<str:code>/bots/", views.start_bots, name="bots"),
     # The debrief and the downloads (game.reports): debrief, export-zip, -xlsx, -json.
     path("", include("game.reports_urls")),
+    # The take-home summary, the handout and deleting the personal data (game.summary_views).
+    path("", include("game.summary_urls")),
 ]

@@ -211,6 +211,8 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
             {"form": form, "error": gettext("There is no session with that code.")},
             status=404,
         )
+    if session.purged_at is not None:  # the seat is gone with the data: say so, politely
+        return render(request, "game/purged.html", {"session": session}, status=410)
     token = request.COOKIES.get(seat_cookie(session.code))
     if actions.seat_for(session, token) is None:
         return redirect(_join_url(session.code))

@@ -244,3 +244,9 @@ if not DEBUG:
 # The round clock: each server process checks for due timers once a second.
 # Tests that drive the clock themselves turn it off.
 GAME_TIMER_LOOP = envbool("GAME_TIMER_LOOP", True)
+
+# Personal data (names, seat tokens, free texts) is kept this many days after a
+# session ends; `manage.py purge_sessions` deletes it then (see game/retention.py).
+RETENTION_DAYS = envint("RETENTION_DAYS", 30)
+# The browser that prints the hosts' PDF handouts (game/pdf.py).
+CHROMIUM = envstr("CHROMIUM", "/usr/bin/chromium")

@@ -102,3 +102,68 @@ class Client:
 async def everyone_until(clients: list[Client], v: int) -> None:
     for c in clients:
         await c.until(v)
+
+
+# --- a whole game through the actions layer ---------------------------------------------------
+
+
+def play_whole_game(
+    session,
+    *,
+    seed: int = 0,
+    text=None,
+    politician_rate: float = 0.5,
+    catalyst_rate: float = 1.0,
+) -> None:
+    """Play a session from the lobby to its end through the actions layer, as bots would.
+
+    Every seated player moves like ``game.bots.Brain`` (votes, ideas, locks, the
+    politician card now and then, the reflection answers); ``text(pid, move)``
+    may give an idea or an answer a text of the test's own. The host forms the
+    committees, starts, advances every round of the case and ends the session.
+    """
+    import random
+
+    from game import actions, protocol, visibility
+    from game.bots import Brain
+
+    def host(action: dict) -> None:
+        actions.perform(session.pk, action, actor="host")
+
+    host({"kind": "form"})
+    host({"kind": "start"})
+    session.refresh_from_db()
+    case = session.case
+    seated = [pid for pid, p in session.state["players"].items() if not p["removed"]]
+    brains = {  # seeded by the order of joining, not the ids: the same game in any database
+        pid: Brain(
+            random.Random(seed * 100 + i),
+            grace=10.0,
+            politician_rate=politician_rate,
+            catalyst_rate=catalyst_rate,
+        )
+        for i, pid in enumerate(sorted(seated, key=int))
+    }
+    for index in range(len(case.rounds)):
+        now, idle = 0.0, 0
+        while idle < 2:  # two quiet passes, the second after every grace period ran out
+            moved = False
+            for pid, brain in brains.items():
+                session.refresh_from_db()
+                move = brain.next_move(
+                    visibility.player_view(case, session.state, pid, session.meta()), now
+                )
+                if move is None:
+                    continue
+                if text is not None and move["type"] in ("idea", "reflect"):
+                    move["text"] = text(pid, move)
+                action = protocol.to_action(protocol.parse("player", json.dumps(move)))
+                action["player"] = pid
+                actions.perform(session.pk, action, actor=f"player:{pid}")
+                moved = True
+            idle = 0 if moved else idle + 1
+            now += 0.0 if moved else 100.0
+        if index + 1 < len(case.rounds):
+            host({"kind": "advance"})
+    host({"kind": "end"})
+    session.refresh_from_db()

@@ -207,7 +207,10 @@
     }
     if (s.status === "ended") {
       return '<div class="panel notice" data-testid="ended"><h2>' + esc(gettext("The game has ended")) + "</h2><p>" +
-        esc(gettext("Thank you for playing. The host will now lead the debrief.")) + "</p></div>";
+        esc(gettext("Thank you for playing. The host will now lead the debrief.")) + "</p>" +
+        // The take-home summary (game/summary_views.py): this seat's own, by its cookie.
+        '<p><a class="button button-primary" data-testid="summary-link" href="/play/' + encodeURIComponent(view.session.code) +
+        '/summary/">' + esc(gettext("Your summary and next steps")) + "</a></p></div>";
     }
     if (!view.committee) {
       return '<div class="panel notice"><h2>' + esc(gettext("You have no committee yet")) + "</h2><p>" +

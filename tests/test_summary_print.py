@@ -1,0 +1,152 @@
+"""The take-home summary in a real browser: on a phone, and printed to A4 by Chromium.
+
+The game is played through the actions layer (tests/test_summary.py's
+``ended``); the page is served by the live test server and opened in headless
+Chromium with Bo's seat cookie, screenshotted at 320×568 and 390×844, and
+printed to A4 as the phone's "print / save as PDF" does. The print must hold
+every part of the summary on at most two pages. The host's handout is one PDF
+from Chromium with every player's summary, each starting on a page of its own.
+Screenshots and PDFs land in out/take/ (git-ignored) to be looked at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from playwright import sync_api
+from pypdf import PdfReader
+
+from game import actions
+from game.consumers import seat_cookie
+from game.models import Player
+from tests import browser_support as bs
+from tests.conftest import NAMES
+from tests.test_summary import _compiled_translations, answer_of, ended  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+OUT = bs.ROOT / "out" / "take"
+SECTIONS_DA = [
+    "Din opsummering",
+    "Dine roller",
+    "Byrådets beslutning",
+    "Hvorfor: målerne holdt op mod grænserne",
+    "Jeres udvalgs valg, og hvad de førte med sig",
+    "Politikerkortet",
+    "Dine svar på refleksionsspørgsmålene",
+    "Videre frem over isen: fem skridt for jeres byråd",
+    "Vores byråds næste skridt",
+]
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """Each page's text, white space folded (a line break in print is a space)."""
+    # NFKC: the PDF's ligatures (ﬁ, ﬂ) back to letters.
+    return [
+        " ".join(unicodedata.normalize("NFKC", page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(data)).pages
+    ]
+
+
+def to_png(pdf: Path) -> None:
+    """The print as pictures, to look at (pdftoppm from poppler-utils, where installed)."""
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(pdf), str(pdf.with_suffix(""))],
+            check=False,
+            timeout=60,
+        )
+
+
+def need_chromium() -> None:
+    if not Path(bs.CHROMIUM).exists():
+        missing = pytest.fail if os.environ.get("CI") else pytest.skip
+        missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
+
+
+def _shoot_and_print(browser, url: str, code: str, token: str) -> bytes:
+    """Bo's phone: the summary at 390×844 and 320×568, then printed to A4."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="da-DK"
+    )
+    try:
+        context.add_cookies([{"name": seat_cookie(code), "value": token, "url": url}])
+        page = context.new_page()
+        page.goto(f"{url}/play/{code}/summary/")
+        assert page.get_by_test_id("summary-name").inner_text() == "Bo"
+        assert page.get_by_test_id("summary-print").is_visible()  # summary.js showed it
+        page.screenshot(path=str(OUT / "summary-390x844.png"), full_page=True)
+        page.set_viewport_size({"width": 320, "height": 568})
+        # Nothing wider than the smallest phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.screenshot(path=str(OUT / "summary-320x568.png"), full_page=True)
+        page.screenshot(path=str(OUT / "summary-320x568-top.png"))
+        for part in ("outcome", "decisions", "steps"):  # a screenful each, to look at
+            page.get_by_test_id(f"summary-{part}").scroll_into_view_if_needed()
+            page.screenshot(path=str(OUT / f"summary-320x568-{part}.png"))
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    finally:
+        context.close()
+    return pdf
+
+
+def test_the_summary_on_a_phone_and_printed_to_a4(ended, live_server):  # noqa: F811
+    need_chromium()
+    OUT.mkdir(parents=True, exist_ok=True)
+    case = ended.case
+    pid, token = ended.tokens["Bo"]
+    steps = {
+        "vision": "Visionsseminar for hele byrådet i marts",
+        "coupling": "Fagudvalget med fra første møde",
+    }
+    actions.save_next_steps(Player.objects.get(pk=pid), steps)
+    c = ended.state["committees"][ended.state["players"][pid]["committee"]]
+    outcome = next(o for o in case.outcomes if o.id == c["outcome"])
+    # Playwright's sync API runs an event loop in this thread: no database calls below.
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
+        pdf = _shoot_and_print(browser, live_server.url, ended.code, token)
+        browser.close()
+    (OUT / "summary-a4.pdf").write_bytes(pdf)
+    to_png(OUT / "summary-a4.pdf")
+    pages = pdf_pages(pdf)
+    assert 1 <= len(pages) <= 2, f"{len(pages)} pages"
+    text = " ".join(pages)
+    for section in SECTIONS_DA:
+        assert section in text, section
+    assert text.startswith(f"Din opsummering · {case.title} Bo Udvalg")
+    for q in case.reflection:
+        assert answer_of("Bo", q.id) in text, q.id
+    for note in steps.values():
+        assert note in text
+    assert outcome.headline in text
+    # What only works on a screen stays off the paper.
+    for screen_only in ("Gem næste skridt", "Udskriv / gem som PDF", "Tilbage til spillet"):
+        assert screen_only not in text
+
+
+@pytest.mark.django_db
+def test_the_hosts_handout_is_one_pdf_with_a_page_per_player(ended, client):  # noqa: F811
+    need_chromium()
+    OUT.mkdir(parents=True, exist_ok=True)
+    client.force_login(ended.host)
+    response = client.get(f"/host/{ended.code}/handout.pdf")
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    assert f"policymaker-{ended.code}.pdf" in response["Content-Disposition"]
+    (OUT / "handout.pdf").write_bytes(response.content)
+    pages = pdf_pages(response.content)
+    assert len(NAMES) <= len(pages) <= 2 * len(NAMES)
+    # Each player's summary starts on a page of its own, with their name at the top.
+    starts = [p for p in pages if p.startswith("Din opsummering")]
+    assert len(starts) == len(NAMES)
+    title = ended.case.title
+    for name in NAMES:
+        assert (
+            sum(1 for p in starts if p.startswith(f"Din opsummering · {title} {name} Udvalg")) == 1
+        )
