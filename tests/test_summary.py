@@ -26,6 +26,7 @@ from cases.loader import load_case
 from game import actions, export, summary
 from game.consumers import seat_cookie
 from game.models import Player, Session
+from game.readmodel import pseudonyms
 from tests.conftest import NAMES, ROOT
 from tests.support import play_whole_game
 
@@ -111,7 +112,7 @@ def text_of(html: str) -> str:
 
 def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
     case, state = ended.case, ended.state
-    pseudo = export.pseudonyms(state)
+    pseudo = pseudonyms(state)
     # The export's table of roles round by round: another reader of the same log.
     roles = {row["player"]: row for row in export.export_rows(ended)["players"]}
     played_rounds = [r.id for i, r in enumerate(case.rounds) if i <= state["reached"]]
