@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import time
 import weakref
@@ -29,6 +30,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
+
+from cases import languages
 
 from . import actions, protocol, rules, timers, visibility
 from .models import Session
@@ -147,12 +150,17 @@ def _cached_views(session: Session) -> dict | None:
     return cached[1] if cached and cached[0] == session.version else None
 
 
-def _snapshot_text(session_id: int, viewer: str, pid: str | None) -> tuple[int, str] | None:
-    """The snapshot's version and view text, from the cache when the version has not moved."""
+def _snapshot_text(
+    session_id: int, viewer: str, pid: str | None, language: str = ""
+) -> tuple[int, str] | None:
+    """The snapshot's version and view text, from the cache when the version has not moved.
+
+    In the viewer's language when the case has a translation into it (cases/languages.py).
+    """
     row = Session.objects.filter(pk=session_id).values_list("version", "code").first()
     if row is None:
         return None
-    key = (session_id, row[1], viewer, pid)
+    key = (session_id, row[1], viewer, pid, language)
     hit = _snapshots.get(key)
     if hit and hit[0] == row[0]:
         return hit
@@ -164,7 +172,8 @@ def _snapshot_text(session_id: int, viewer: str, pid: str | None) -> tuple[int, 
         view = views["players"].get(pid) if viewer == "player" else views[viewer]
     if views is None or view is None:
         _version, view = _snapshot(session, viewer, pid)
-    entry = (session.version, protocol.dumps(view))
+    texts = session.case_version.texts(language) if language else {}
+    entry = (session.version, protocol.dumps(languages.translate(view, texts)))
     _snapshots.pop(key, None)
     _snapshots[key] = entry
     while len(_snapshots) > MAX_SNAPSHOTS:
@@ -316,6 +325,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.limits: list[tuple] = []  # the _live keys this connection is counted in
         self.bucket = _Bucket(BUCKET_SIZE, BUCKET_RATE)
         self.language = self._language()
+        self.texts: dict[str, str] = {}  # the case in self.language, when translated
         try:
             await self._connect()
         except Exception:
@@ -340,6 +350,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         if refusal:
             return await self._refuse(*refusal)
         self.session_id = session.pk
+        # The case's texts in the viewer's language, when it has a translation into it.
+        self.texts = await database_sync_to_async(session.case_version.texts)(self.language)
         # The code too: a session id can come back (a test database is emptied).
         self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
         await self.channel_layer.group_add(actions.group_name(session.pk), self.channel_name)
@@ -490,7 +502,9 @@ class GameConsumer(AsyncWebsocketConsumer):
     # --- outgoing -------------------------------------------------------------------
 
     async def send_snapshot(self, ref: Any = None) -> None:
-        entry = await database_sync_to_async(_snapshot_text)(self.session_id, self.viewer, self.pid)
+        entry = await database_sync_to_async(_snapshot_text)(
+            self.session_id, self.viewer, self.pid, self.language if self.texts else ""
+        )
         if entry is None:  # deleted in the admin meanwhile
             return await self._refuse(
                 "no_session", _("The session no longer exists."), CLOSE_NO_SESSION
@@ -512,6 +526,11 @@ class GameConsumer(AsyncWebsocketConsumer):
                 if self.viewer == "player"
                 else frames[self.viewer]
             )
+            if self.texts:  # the case's texts in this viewer's language: values, not paths
+                patches = [
+                    [path, languages.translate(v, self.texts)] for path, v in json.loads(patch)
+                ]
+                patch = protocol.dumps(patches)
             await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
         except Disconnected:
             pass  # closing: disconnect() follows

@@ -12,6 +12,7 @@ from cases import languages
 from cases.loader import load_case
 from cases.schema import CaseError, parse_case
 from game import rules, visibility
+from game.consumers import seat_cookie
 
 MINI = Path(__file__).parent / "cases" / "mini.yaml"
 
@@ -119,3 +120,44 @@ def test_translated_views_carry_no_text_of_the_case_in_its_own_language(files):
     translated = languages.translate(view, texts)
     assert not danish & set(strings(translated))
     assert translated["me"]["name"] == "Bo"  # a player's own words are not the case's
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_player_who_reads_english_is_sent_the_case_in_english(files, alice):
+    from channels.db import database_sync_to_async
+
+    from game import actions
+    from tests.support import Client, connect
+
+    folder, base, _english = files
+    version, _created = await database_sync_to_async(load_case)(folder / "mini.yaml")
+    session = await database_sync_to_async(actions.create_session)(
+        host=alice, case_version=version, options={"size": 3}
+    )
+    seats = {}
+    for name in ("Bo", "Cai", "Dan"):
+        player, token, _done = await database_sync_to_async(actions.join)(session, name)
+        seats[name] = token
+    for kind in ("form", "start"):
+        await database_sync_to_async(actions.perform)(session.pk, {"kind": kind}, actor="host")
+    cookie = seat_cookie(session.code)
+    bo = Client(
+        connect(
+            f"/ws/play/{session.code}/", cookies={cookie: seats["Bo"], "django_language": "en"}
+        ),
+        "Bo",
+    )
+    cai = Client(connect(f"/ws/play/{session.code}/", cookies={cookie: seats["Cai"]}), "Cai")
+    for client in (bo, cai):
+        await client.connect()
+    assert bo.view["session"]["title"] == f"EN {base['title']}"
+    assert cai.view["session"]["title"] == base["title"]  # Danish, the site's default
+    done = await actions.aperform(session.pk, {"kind": "advance"}, actor="host")
+    for client in (bo, cai):
+        await client.until(done.version)
+    prompt = base["rounds"][1]["tasks"][0]["prompt"]
+    fokus = lambda v: next(d for d in v["committee"]["decisions"] if d["key"] == "fokus")  # noqa: E731
+    assert fokus(bo.view)["prompt"] == f"EN {prompt}"
+    assert fokus(cai.view)["prompt"] == prompt
+    for client in (bo, cai):
+        await client.close()
