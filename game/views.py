@@ -34,7 +34,7 @@ from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -224,8 +224,20 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "game/play.html",
-        {"session": session, "server_time": time.time()},
+        {
+            "session": session,
+            "server_time": time.time(),
+            "case_only_in": case_only_in(session),
+        },
     )
+
+
+def case_only_in(session: Session) -> str | None:
+    """The case's own language by name, when the page's language is not one the case has."""
+    languages = session.case_version.languages()
+    if get_language() in languages:
+        return None
+    return str(dict(settings.LANGUAGES).get(languages[0], languages[0]))
 
 
 @require_GET

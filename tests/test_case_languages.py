@@ -161,3 +161,26 @@ async def test_a_player_who_reads_english_is_sent_the_case_in_english(files, ali
     assert fokus(cai.view)["prompt"] == prompt
     for client in (bo, cai):
         await client.close()
+
+
+def test_the_play_page_says_when_the_case_is_not_in_the_players_language(
+    client, alice, files, formed_session, seats
+):
+    cookie = seat_cookie(formed_session.code)
+    client.cookies[cookie] = seats["Bo"][1]
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/play/{formed_session.code}/")
+    assert 'data-testid="case-language"' in page.text and "only in Danish" not in page.text
+    assert "This case is written in Danish only" in page.text
+    client.cookies["django_language"] = "da"
+    assert 'data-testid="case-language"' not in client.get(f"/play/{formed_session.code}/").text
+    # A case that has the player's language says nothing.
+    from game import actions
+
+    folder, _base, _english = files
+    version, _created = load_case(folder / "mini.yaml")
+    translated = actions.create_session(host=alice, case_version=version, options={"size": 3})
+    _player, token, _done = actions.join(translated, "Bo")
+    client.cookies[seat_cookie(translated.code)] = token
+    client.cookies["django_language"] = "en"
+    assert 'data-testid="case-language"' not in client.get(f"/play/{translated.code}/").text
