@@ -587,7 +587,7 @@ def test_names_in_free_text_become_pseudonyms_also_in_the_possessive():
 def school_game(alice, school_case):
     from tests.play_support import play
 
-    return play(alice, school_case, players=12, size=4)
+    return play(alice, school_case, players=8, size=4)
 
 
 def test_debrief_says_why_each_outcome_came_and_by_how_much(client, alice, school_game):
@@ -659,7 +659,7 @@ def test_projector_mode_one_goal_per_slide_one_answer_per_committee(client, alic
         for r in step["reflection"]:
             committees = [a["committee"] for a in r["answers"]]
             assert len(committees) == len(set(committees)) == len(d["committees"])
-            assert r["count"] == 12  # every player answered; one per committee is shown
+            assert r["count"] == 8  # every player answered; one per committee is shown
     # A Content-Security-Policy is coming: no inline script, no inline handler.
     assert "onclick" not in html and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "js/debrief.js" in html
