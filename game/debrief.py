@@ -350,7 +350,7 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
                     gettext("%(c)s chose %(what)s for “%(prompt)s”")
                     % {"c": c["name"], "what": _names(x["labels"]), "prompt": x["prompt"]}
                 )
-    ends = marks[1:] + [len(facts)]
+    ends = marks[1:] + [len(facts)] if marks else []
     # The projector shows one fact per committee (the first, the most telling).
     firsts = [facts[a] for a, b in zip(marks, ends, strict=True) if b > a]
     return facts, firsts
