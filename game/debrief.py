@@ -202,6 +202,20 @@ def _comparison(rm: ReadModel, committees: list[dict]) -> list[dict]:
     return rows
 
 
+def _pages(rows: list, most: int) -> list[list]:
+    """Rows in as few pages of at most ``most`` as fit, evened out (10 by 4: 4, 3, 3)."""
+    if not rows:
+        return []
+    n = -(-len(rows) // most)
+    q, r = divmod(len(rows), n)
+    out, at = [], 0
+    for k in range(n):
+        size = q + (1 if k < r else 0)
+        out.append(rows[at : at + size])
+        at += size
+    return out
+
+
 # --- the host script ---------------------------------------------------------------------------
 
 
@@ -229,10 +243,12 @@ def _outcome_fact(c: dict) -> str:
     return text
 
 
-def _facts(goal: str, committees: list[dict]) -> list[str]:
+def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
     """What happened in this session that the goal's first question is about, per committee."""
-    facts = []
+    facts: list[str] = []
+    marks: list[int] = []  # where each committee's facts begin
     for c in committees:
+        marks.append(len(facts))
         tagged = [x for x in c["key_decisions"] if goal in x["lg"]]
         if goal == "LG1":
             first = next((x for x in c["key_decisions"] if x["type"] == "choice"), None)
@@ -244,7 +260,7 @@ def _facts(goal: str, committees: list[dict]) -> list[str]:
         elif goal == "LG2":
             if c["left_out"]:
                 # The most engaged of those left out: they are the ones who came back as pressure.
-                loud = sorted(c["left_out"], key=lambda s: -s["engagement"])[:3]
+                loud = sorted(c["left_out"], key=lambda s: -s["engagement"])[:2]
                 facts.append(
                     ngettext(
                         "%(c)s left out %(n)s stakeholder: %(who)s",
@@ -334,7 +350,10 @@ def _facts(goal: str, committees: list[dict]) -> list[str]:
                     gettext("%(c)s chose %(what)s for “%(prompt)s”")
                     % {"c": c["name"], "what": _names(x["labels"]), "prompt": x["prompt"]}
                 )
-    return facts
+    ends = marks[1:] + [len(facts)] if marks else []
+    # The projector shows one fact per committee (the first, the most telling).
+    firsts = [facts[a] for a, b in zip(marks, ends, strict=True) if b > a]
+    return facts, firsts
 
 
 def _source_name(source: str) -> str:
@@ -407,6 +426,7 @@ def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> l
                 {
                     "text": gettext("What did the council decide for each committee, and why?"),
                     "facts": [_outcome_fact(c) for c in committees],
+                    "slide": [],
                     "minutes": INTRO_MINUTES,
                 }
             ],
@@ -414,7 +434,7 @@ def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> l
     ]
     at += INTRO_MINUTES
     for g in rm.case.learning_goals:
-        facts = _facts(g.id, committees)
+        facts, firsts = _facts(g.id, committees)
         reflection = slides.get(g.id, {}).get("reflection") or []
         one = (
             gettext(QUESTION_ONE[g.id])
@@ -439,8 +459,8 @@ def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> l
                 "start": at,
                 "end": at + sum(GOAL_MINUTES),
                 "questions": [
-                    {"text": one, "facts": facts, "minutes": GOAL_MINUTES[0]},
-                    {"text": two, "facts": [], "minutes": GOAL_MINUTES[1]},
+                    {"text": one, "facts": facts, "slide": firsts, "minutes": GOAL_MINUTES[0]},
+                    {"text": two, "facts": [], "slide": [], "minutes": GOAL_MINUTES[1]},
                 ],
             }
         )
@@ -519,7 +539,7 @@ def debrief(session: Session) -> dict[str, Any]:
         "paths": paths,
         # The projector shows the diverging rows a few at a time: a table of ten
         # rows of long labels does not fit a 1280×720 screen.
-        "path_pages": [diverged[i : i + PATH_ROWS] for i in range(0, len(diverged), PATH_ROWS)],
+        "path_pages": _pages(diverged, PATH_ROWS),
         "comparison": _comparison(rm, committees),
         "reflections": [
             {

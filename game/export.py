@@ -31,6 +31,7 @@ from django.utils import timezone
 from . import rules
 from .models import Event, Session
 from .readmodel import ReadModel, history_of, labels_of, pid_order, prompt_of
+from .readmodel import pseudonyms as pseudonyms  # public here before the read model: game.retention
 from .visibility import role_name, round_number
 
 SEP = " | "  # joins several labels or ids in one cell: a comma would clash with the texts
@@ -252,26 +253,27 @@ class _Report:
             "dots",
             "kept",
         ]
+        columns += ["cost", "brought_by", "funded"]
         written = {str(e["idea"]): ev.created for ev, e in self.events("idea")}
         rows = []
-        for c in self.state["committees"].values():
-            d = rules.ideas_decision(self.case, c)
-            dots = rules.dots(self.case, c)
-            kept = set((d or {}).get("locked") or [])
-            for i in c["ideas"]:
-                iid = str(i["id"])
+        for read in self.rm.committees():  # the read model: texts already pseudonymous
+            d = rules.ideas_decision(self.case, self.state["committees"][read["id"]])
+            for i in read["ideas"]:
                 rows.append(
                     {
-                        "time": _time(written.get(iid)),
+                        "time": _time(written.get(i["id"])),
                         "round": self.number(d["round"]) if d else "",
                         "round_id": self.round_id(d["round"]) if d else "",
-                        "committee": c["name"],
-                        "idea": iid,
-                        "source": "player" if i["author"] else "card",
-                        "author": self.who(i["author"]) if i["author"] else i["card"],
-                        "text": self.text(i["text"]) if i["author"] else i["text"],
-                        "dots": dots.get(iid, 0),
-                        "kept": YES if iid in kept else NO,
+                        "committee": read["name"],
+                        "idea": i["id"],
+                        "source": i["source"],
+                        "author": i["author"] if i["source"] == "player" else i["card"],
+                        "text": i["text"],
+                        "dots": i["dots"],
+                        "kept": YES if i["kept"] else NO,
+                        "cost": i["cost"],
+                        "brought_by": SEP.join(i["brought_by"]),
+                        "funded": YES if i["funded"] else NO,
                     }
                 )
         return columns, rows
@@ -385,27 +387,47 @@ class _Report:
         return columns, rows
 
     def outcomes(self) -> tuple[list[str], list[dict]]:
-        columns = [
-            "committee",
-            "members",
-            "outcome",
-            "title",
-            "headline",
-            "politician_cards",
-        ] + self.meter_ids
+        columns = (
+            [
+                "committee",
+                "members",
+                "outcome",
+                "title",
+                "headline",
+                "politician_cards",
+            ]
+            + self.meter_ids
+            + ["next_better", "missing", "left_out"]
+        )
         rows = []
-        for cid, c in self.state["committees"].items():
-            o = next((o for o in self.case.outcomes if o.id == c["outcome"]), None)
+        for read in self.rm.committees():
+            o = read["outcome"] or {}
+            why = read["why"]
+            # The outcome just above the one reached, and what it lacked (meter:points short).
+            better = [k for k in why["checks"] if k["better"]]
+            step = better[-1] if better else None
+            missing = [
+                f"{x['meter']}:{-x['margin']}"
+                if x["kind"] == "meter"
+                else f"{x['kind']}:{x['label']}"
+                for x in (step["conditions"] if step else [])
+                if not x["met"]
+            ]
             rows.append(
                 {
-                    "committee": c["name"],
-                    "members": len(rules.active_members(self.state, cid)),
-                    "outcome": o.id if o else "",
-                    "title": o.title if o else "",
-                    "headline": o.headline if o else "",
-                    "politician_cards": c["politician_cards"],
+                    "committee": read["name"],
+                    "members": sum(1 for m in read["members"] if not m["removed"]),
+                    "outcome": o.get("id", ""),
+                    "title": o.get("title", ""),
+                    "headline": o.get("headline", ""),
+                    "politician_cards": read["politician_card_count"],
                 }
-                | {m: c["meters"].get(m, "") for m in self.meter_ids}
+                | {m: read["final"].get(m, "") for m in self.meter_ids}
+                | {
+                    "next_better": step["id"] if step else "",
+                    "missing": SEP.join(missing),
+                    "left_out": SEP.join(x["id"] for x in read["left_out"]),
+                }
             )
         return columns, rows
 
@@ -596,13 +618,15 @@ Files
   locks.csv        every locked committee decision, who locked it (a player, "host" or
                    "timer"), whether it was locked against the majority (the politician
                    card) and the meters right after it
-  ideas.csv        every idea (written by a player or from an idea card), its dots and
-                   whether it went forward
+  ideas.csv        every idea (written by a player or from an idea card), its dots,
+                   whether it went forward, its cost, who brought it (idea cards) and
+                   whether the recommendation funded it
   cards.csv        the dilemma and pressure-event cards each committee met, and its choice
   events.csv       what the host did: rounds, timer, injected cards, messages, moves
   meters.csv       each committee's meters at the end of each round
-  outcomes.csv     each committee's outcome in the council, headline, politician cards
-                   and final meters
+  outcomes.csv     each committee's outcome in the council, headline, politician cards,
+                   final meters, the next better outcome and what it lacked
+                   ("meter:points short"), and the stakeholders left out
   reflections.csv  every answer to the reflection questions
   session.xlsx     the same tables as sheets of one workbook
   events.json      the whole event log (every action, with version and time)

@@ -84,6 +84,13 @@ def _host_page(site, width: int, height: int):
     return ctx, page
 
 
+def _serious(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    violations, passes = bs.axe_check(page)
+    assert passes > 10, "axe checked next to nothing"
+    return [v for v in violations if v.get("impact") in ("serious", "critical")]
+
+
 def _overflow(page) -> int:
     return page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -100,6 +107,9 @@ def test_debrief_host_view_and_projector_mode(site):
         sync_api.expect(page.get_by_test_id("db-committee")).to_have_count(3)
         sync_api.expect(page.get_by_test_id("db-why").first).to_be_visible()
         assert _overflow(page) <= 0, "the host view scrolls sideways"
+        if width == 1280:
+            found = _serious(page)
+            assert not found, bs.describe(found)
         page.screenshot(path=str(SHOTS / f"debrief-host-{width}x{height}.png"), full_page=True)
         page.screenshot(path=str(SHOTS / f"debrief-host-top-{width}x{height}.png"))
         page.get_by_test_id("db-committee").first.screenshot(
@@ -117,6 +127,9 @@ def test_debrief_host_view_and_projector_mode(site):
         visible = [i for i in range(n) if slides.nth(i).is_visible()]
         assert visible == [0]
         page.screenshot(path=str(SHOTS / f"debrief-slide-1-{width}x{height}.png"))
+        if width == 1280:
+            found = _serious(page)
+            assert not found, bs.describe(found)
         page.keyboard.press("ArrowRight")
         sync_api.expect(slides.nth(1)).to_be_visible()
         sync_api.expect(slides.nth(0)).to_be_hidden()
@@ -126,6 +139,9 @@ def test_debrief_host_view_and_projector_mode(site):
             slide = slides.nth(i)
             sync_api.expect(slide).to_be_visible()
             assert _overflow(page) <= 0, f"slide {i + 1} scrolls sideways"
+            # It fits the screen: nothing to scroll down to, on a 720p projector too.
+            spare = slide.evaluate("s => s.clientHeight - s.scrollHeight")
+            assert spare >= 0, f"slide {i + 1} at {width}x{height} is {-spare} px too tall"
             # One answer per committee, never every answer.
             answers = slide.locator(".db-s-answers li")
             assert answers.count() <= 3, f"slide {i + 1}: {answers.count()} answers"
@@ -175,6 +191,9 @@ def test_phone_seats_task_shows_interests_and_stance_words(site):
         seats.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"phone-seats-{width}x{height}.png"))
         page.screenshot(path=str(SHOTS / f"phone-seats-full-{width}x{height}.png"), full_page=True)
+        if width == 320:
+            found = _serious(page)
+            assert not found, bs.describe(found)
         ctx.close()
 
 
@@ -213,4 +232,7 @@ def test_phone_idea_pool_and_stakeholder_map(site):
         assert _overflow(page) <= 0
         themap.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"phone-map-{width}x{height}.png"))
+        if width == 320:
+            found = _serious(page)
+            assert not found, bs.describe(found)
         ctx.close()

@@ -587,7 +587,7 @@ def test_names_in_free_text_become_pseudonyms_also_in_the_possessive():
 def school_game(alice, school_case):
     from tests.play_support import play
 
-    return play(alice, school_case, players=12, size=4)
+    return play(alice, school_case, players=8, size=4)
 
 
 def test_debrief_says_why_each_outcome_came_and_by_how_much(client, alice, school_game):
@@ -659,7 +659,7 @@ def test_projector_mode_one_goal_per_slide_one_answer_per_committee(client, alic
         for r in step["reflection"]:
             committees = [a["committee"] for a in r["answers"]]
             assert len(committees) == len(set(committees)) == len(d["committees"])
-            assert r["count"] == 12  # every player answered; one per committee is shown
+            assert r["count"] == 8  # every player answered; one per committee is shown
     # A Content-Security-Policy is coming: no inline script, no inline handler.
     assert "onclick" not in html and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "js/debrief.js" in html
@@ -695,3 +695,28 @@ def test_debrief_is_honest_about_what_an_old_session_lacks(client, alice, school
     html = client.get(url).content.decode()
     assert 'data-testid="db-no-stances"' in html
     assert 'data-testid="db-no-scores"' not in html and "Score:" in html
+
+
+def test_export_says_what_each_idea_cost_and_what_each_outcome_lacked(school_game):
+    files = _zip(school_game)
+    case = school_game.case
+    ideas = _csv_rows(files["ideas.csv"])
+    assert ideas and {"cost", "brought_by", "funded"} <= set(ideas[0])
+    for r in ideas:
+        if r["source"] == "card":
+            card = case.idea_card(r["author"])  # a card's "author" is its id
+            assert int(r["cost"]) == card.cost
+        else:
+            assert int(r["cost"]) == case.budget.free_idea_cost and r["brought_by"] == ""
+    assert any(r["funded"] == "yes" for r in ideas) and any(r["brought_by"] for r in ideas)
+    d = debrief.debrief(school_game)
+    outcomes = _csv_rows(files["outcomes.csv"])
+    for row, c in zip(outcomes, d["committees"], strict=True):
+        w = c["why_view"]
+        assert row["next_better"] == (w["next_better"]["id"] if w["next_better"] else "")
+        wanted = [f"{x['meter']}:{x['short']}" for x in w["missing"] if x["kind"] == "meter"]
+        assert [m for m in row["missing"].split(" | ") if m and ":" in m][: len(wanted)] == wanted
+        assert row["left_out"].split(" | ") == [s["id"] for s in c["left_out"]]
+    # Still no display name in the new columns.
+    for name in NAMES:
+        assert name.split()[0] not in files["ideas.csv"].decode("utf-8-sig")
