@@ -304,3 +304,33 @@ def test_the_final_screen_links_to_the_summary():
     js = (Path(settings.BASE_DIR) / "static" / "js" / "player.js").read_text(encoding="utf-8")
     status = js[js.index('if (s.status === "ended")') :][:800]
     assert "/summary/" in status and "Your summary and next steps" in status
+
+
+def test_a_session_ended_in_the_lobby_still_gives_a_polite_summary(session, seats):
+    actions.perform(session.pk, {"kind": "end"}, actor="host")
+    _pid, token = seats["Hal"]
+    session.refresh_from_db()
+    _client, page = page_of(session, token)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Hal" in text and "Du havde ingen rolle i et udvalg." in text
+    assert "Jeres udvalg låste ingen beslutninger." in text
+    assert text.count("I jeres udvalg:") == 5
+
+
+def test_the_summary_speaks_english_with_the_language_switch(ended):
+    _pid, token = ended.tokens["Gry"]
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    _client, page = page_of(ended, token, client)
+    text = text_of(page.text)
+    for heading in (
+        "Your roles",
+        "Why: the meters against the thresholds",
+        "Your committee's choices and what followed",
+        "Your reflection answers",
+        "Onwards across the ice: five steps for your council",
+        "Our council's next step",
+    ):
+        assert heading in text
+    assert "Make a clear vision for the municipality's development" in text
