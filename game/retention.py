@@ -27,8 +27,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import actions, rules
-from .export import pseudonyms
 from .models import Event, Player, Session
+from .readmodel import pseudonyms
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from cases.loader import load_case
 from game import actions, export, summary
 from game.consumers import seat_cookie
 from game.models import Player, Session
+from game.readmodel import labels_of, prompt_of, pseudonyms
 from tests.conftest import NAMES, ROOT
 from tests.support import play_whole_game
 
@@ -111,7 +112,7 @@ def text_of(html: str) -> str:
 
 def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
     case, state = ended.case, ended.state
-    pseudo = export.pseudonyms(state)
+    pseudo = pseudonyms(state)
     # The export's table of roles round by round: another reader of the same log.
     roles = {row["player"]: row for row in export.export_rows(ended)["players"]}
     played_rounds = [r.id for i, r in enumerate(case.rounds) if i <= state["reached"]]
@@ -131,8 +132,8 @@ def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
         ]
         assert len(locked) >= 5
         for d in locked:
-            labels = summary._labels(case, c, d, d["locked"])
-            assert summary._prompt(case, d) in text, (name, d)
+            labels = labels_of(case, c, d, d["locked"])[0]
+            assert prompt_of(case, d) in text, (name, d)
             if labels:
                 assert labels[0] in text, (name, d["task"], labels[0])
         # The council's outcome, its headline, and the thresholds that decided it.
@@ -182,14 +183,14 @@ def test_the_five_steps_draw_on_what_happened_in_the_committee(ended):
     player = Player.objects.get(session=ended, name=name)
     steps = {s["id"]: s["sentence"] for s in summary.player_summary(ended, player)["steps"]}
     assert list(steps) == ["vision", "problems", "roles", "party", "coupling"]
-    focus = summary._labels(case, c, c["decisions"]["fokus"], c["decisions"]["fokus"]["locked"])
+    focus = labels_of(case, c, c["decisions"]["fokus"], c["decisions"]["fokus"]["locked"])[0]
     assert focus[0] in steps["vision"]
-    ranked = summary._labels(
+    ranked = labels_of(
         case, c, c["decisions"]["udfordringer"], c["decisions"]["udfordringer"]["locked"]
-    )
+    )[0]
     assert ranked[0] in steps["problems"]
     coupling = c["decisions"]["kobling"]
-    assert summary._labels(case, c, coupling, coupling["locked"])[0] in steps["coupling"]
+    assert labels_of(case, c, coupling, coupling["locked"])[0][0] in steps["coupling"]
     outcome = next(o for o in case.outcomes if o.id == c["outcome"])
     assert outcome.title in steps["coupling"]
     n = c["politician_cards"]
