@@ -13,23 +13,21 @@ private card and answers, never another player's; the committee's choices (the
 committee saw them); no one's individual votes. The host's handout is these
 summaries side by side, one per player.
 
-These are this module's own small read functions over the state and the event
-log; the debrief's public read model (game/readmodel.py) is not in this branch
-yet. Nothing here changes a session.
+It reads the session through the public read model (game.readmodel), with
+display names: the summary goes to the player it is about. Nothing here
+changes a session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from cases.schema import Case, Condition
-
 from . import rules
-from .models import Event, Player, Session
+from .models import Player, Session
+from .readmodel import ReadModel
 from .visibility import role_name
 
 MAX_NEXT_STEP = 600  # characters: a few sentences for a note to the council
@@ -89,168 +87,120 @@ STEPS = (
 STEP_IDS = tuple(s.id for s in STEPS)
 
 
-def _labels(case: Case, c: dict, d: dict, value: Any) -> list[str]:
-    """A locked value as the committee saw it: option labels, idea texts."""
-    if value is None:
-        return []
-    task = rules.task_of(case, d)
-    if task.type == "ideas":
-        texts = {str(i["id"]): i["text"] for i in c["ideas"]}
-        return [texts[k] for k in value if k in texts]
-    options = {o.id: o.label for o in rules.options_of(case, c, d)}
-    ids = value if isinstance(value, list) else [value]
-    return [options[i] for i in ids if i in options]
-
-
-def _prompt(case: Case, d: dict) -> str:
-    card = case.card(d["card"]) if d["card"] else None
-    return card.title if card else rules.task_of(case, d).prompt
-
-
-def roles_by_round(log: Sequence[Event], pid: str) -> dict[int, str]:
-    """{round index: role id} for one player, as each round began (and as they were seated).
-
-    The rules log a ``roles`` event per committee when a round starts, and a
-    ``seat`` event when a player is placed or moved; the latest word wins.
-    """
-    out: dict[int, str] = {}
-    current = 0
-    for ev in log:
-        for e in ev.events:
-            kind = e.get("kind")
-            if kind == "round":
-                current = e["round"]
-            elif kind == "roles" and pid in e["roles"]:  # each committee logs its own
-                out[e["round"]] = e["roles"][pid]
-            elif kind == "seat" and e.get("player") == pid and e.get("role"):
-                out[current] = e["role"]
-    return out
-
-
-def _role_spans(case: Case, by_round: dict[int, str], reached: int) -> list[dict]:
-    """Consecutive rounds with the same role as one line: "Round 2–4: Facilitator"."""
+def _role_spans(rm: ReadModel, by_round: dict[int, str], reached: int) -> list[dict]:
+    """Consecutive rounds with the same role as one line: "2 · Problemforståelse – 4 · …"."""
     spans: list[dict] = []
     role = None
     for i in range(0, max(reached, 0) + 1):
         role = by_round.get(i, role)
         if role is None:
             continue
-        title = case.rounds[i].title
+        label = rm.round_label(i)
         if spans and spans[-1]["role_id"] == role:
-            spans[-1]["last"] = title
+            spans[-1]["last"] = label
             spans[-1]["count"] += 1
         else:
             spans.append(
                 {
                     "role_id": role,
-                    "role": role_name(case, role, gettext("member")),
-                    "first": title,
-                    "last": title,
+                    "role": role_name(rm.case, role, gettext("member")),
+                    "first": label,
+                    "last": label,
                     "count": 1,
                 }
             )
     return spans
 
 
-def _condition_text(case: Case, cond: Condition) -> str:
-    if cond.seated is not None:
-        s = case.stakeholder(cond.seated)
-        return gettext("%(who)s had a seat at the table") % {"who": s.name if s else cond.seated}
-    if cond.absent is not None:
-        s = case.stakeholder(cond.absent)
-        return gettext("%(who)s was left out") % {"who": s.name if s else cond.absent}
-    if cond.chosen is not None:
-        return gettext("the committee chose %(what)s") % {"what": cond.chosen}
-    if cond.politician_card:
-        return gettext("the politician card was played")
-    return gettext("the politician card was not played")
+def _condition(check: dict) -> dict:
+    """One threshold of the read model's ``explain_outcome`` as the summary shows it."""
+    kind, label = check["kind"], check["label"]
+    if kind == "meter":
+        return {
+            "meter": True,
+            "label": label,
+            "value": check["value"],
+            "min": check["min"],
+            "max": check["max"],
+            "ok": check["met"],
+        }
+    if kind == "seated":
+        text = gettext("%(who)s had a seat at the table") % {"who": label}
+    elif kind == "absent":
+        text = gettext("%(who)s was left out") % {"who": label}
+    elif kind == "chosen":
+        text = gettext("the committee chose %(what)s") % {"what": label}
+    elif check.get("wanted"):
+        text = gettext("the politician card was played")
+    else:
+        text = gettext("the politician card was not played")
+    return {"meter": False, "text": text, "ok": check["met"]}
 
 
-def _check(case: Case, c: dict, cond: Condition) -> dict:
-    """One threshold of an outcome against the committee's final meters."""
-    holds = rules._holds(c, cond)
-    if cond.meter is None:
-        return {"meter": None, "text": _condition_text(case, cond), "ok": holds}
-    meter = next((m for m in case.meters if m.id == cond.meter), None)
-    return {
-        "meter": cond.meter,
-        "label": meter.label if meter else cond.meter,
-        "value": c["meters"].get(cond.meter),
-        "min": cond.min,
-        "max": cond.max,
-        "ok": holds,
-    }
-
-
-def outcome_reasons(case: Case, c: dict) -> list[dict]:
+def outcome_reasons(why: dict) -> list[dict]:
     """Why the council decided as it did: the nearest better outcome missed, and the one reached.
 
     The first outcome whose conditions all hold is the council's; the better
     outcome just before it failed on at least one threshold: those are shown
-    (its failed ones; the reached outcome's met ones).
+    (its failed ones; the reached outcome's met ones). The ones further up
+    only repeat the story.
     """
+    checks = why["checks"]
+    at = next((i for i, x in enumerate(checks) if x["reached"]), None)
+    if at is None:
+        return []
     out = []
-    for o in case.outcomes:
-        reached = o.id == c["outcome"]
-        checks = [_check(case, c, cond) for cond in o.when]
+    for x in checks[max(0, at - 1) : at + 1]:
+        conditions = [_condition(c) for c in x["conditions"]]
         out.append(
             {
-                "id": o.id,
-                "title": o.title,
-                "reached": reached,
-                "checks": checks if reached else [x for x in checks if not x["ok"]],
+                "id": x["id"],
+                "title": x["title"],
+                "reached": x["reached"],
+                "checks": conditions if x["reached"] else [c for c in conditions if not c["ok"]],
             }
         )
-        if reached:
-            break
-    # The one just missed and the one reached tell why; the ones further up only repeat it.
-    return out[-2:]
+    return out
 
 
-def _decisions(case: Case, state: dict, c: dict, by_round: dict[int, dict[str, str]]) -> list[dict]:
+def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
     """The committee's locked decisions in round order, each with the consequences that followed."""
     consequences: dict[str, list[str]] = {}
-    for entry in c["log"]:
+    for entry in committee["log"]:
         consequences.setdefault(entry["key"], []).append(entry["text"])
-    tasks = {
-        t.id: (r, j) for r, round_ in enumerate(case.rounds) for j, t in enumerate(round_.tasks)
-    }
-    ordered = sorted(
-        c["decisions"].items(),
-        key=lambda kd: (kd[1]["round"], tasks.get(kd[1]["task"], (0, 99))[1], kd[0]),
-    )
     out = []
-    for key, d in ordered:
-        if d["locked"] is None:
-            continue
-        task = rules.task_of(case, d)
-        labels = _labels(case, c, d, d["locked"])
-        if task.type == "rank":
+    for d in committee["decisions"]:
+        labels = d["labels"]
+        if d["type"] == "rank":
+            task = rules.task_of(rm.case, {"task": d["task"]})
             labels = labels[: max(3, task.apply_top)]
-        by = d["by"]
-        locker = (
-            role_name(case, by_round.get(d["round"], {}).get(by), gettext("member")) if by else ""
+        by = d["by_pid"]
+        role = rm.roles_by_round.get(d["round"], {}).get(by) if by else None
+        if by and role is None:
+            c = rm.state["committees"][committee["id"]]
+            role = c["roles"].get(by)
+        said = consequences.get(d["key"], [])
+        out.append(
+            {
+                "key": d["key"],
+                "round": d["round"],
+                "round_title": d["round_label"],
+                "prompt": d["prompt"],
+                "type": d["type"],
+                "lg": list(d["frame"]),
+                "labels": labels,
+                "card": bool(d["card"]),
+                "by_timer": by is None,
+                "locker": role_name(rm.case, role, gettext("member")) if by else "",
+                "politician_card": d["politician_card"],
+                "majority": [x for x in d["majority_labels"] if x not in d["labels"]]
+                or d["majority_labels"]
+                if d["politician_card"]
+                else [],
+                "consequences": said[:MAX_CONSEQUENCES],
+                "more": max(0, len(said) - MAX_CONSEQUENCES),
+            }
         )
-        entry = {
-            "key": key,
-            "round": d["round"],
-            "round_title": case.rounds[d["round"]].title,
-            "prompt": _prompt(case, d),
-            "type": task.type,
-            "lg": list(task.lg),
-            "labels": labels,
-            "card": bool(d["card"]),
-            "by_timer": by is None,
-            "locker": locker,
-            "politician_card": d["politician_card"],
-            "majority": [],
-            "consequences": consequences.get(key, [])[:MAX_CONSEQUENCES],
-            "more": max(0, len(consequences.get(key, [])) - MAX_CONSEQUENCES),
-        }
-        if d["politician_card"]:
-            majority = _labels(case, c, d, rules.plurality(case, c, d))
-            entry["majority"] = [x for x in majority if x not in labels] or majority
-        out.append(entry)
     return out
 
 
@@ -320,16 +270,19 @@ def _sentence(step: str, *, decisions: list[dict], spans: list[dict], outcome, c
     }
 
 
-def player_summary(session: Session, player: Player, log: Sequence[Event] | None = None) -> dict:
+def player_summary(session: Session, player: Player, rm: ReadModel | None = None) -> dict:
     """Everything the player's own summary page shows; see the module docstring."""
-    case, state = session.case, session.state
+    rm = rm or ReadModel(session)
+    case, state = rm.case, rm.state
     pid = player.pid
-    log = list(Event.objects.filter(session=session).order_by("version")) if log is None else log
     seat = state["players"].get(pid, {"name": player.name, "committee": None, "removed": False})
     cid = seat["committee"]
-    c = state["committees"].get(cid) if cid else None
-    mine = roles_by_round(log, pid)
-    spans = _role_spans(case, mine, state.get("reached", state["round"]))
+    committee = rm.committee(cid) if cid in state["committees"] else None
+    mine = {r: roles[pid] for r, roles in rm.roles_by_round.items() if pid in roles}
+    c = state["committees"][cid] if committee else None
+    if c and not mine and c["roles"].get(pid):  # seated after the last round began
+        mine = {state["round"]: c["roles"][pid]}
+    spans = _role_spans(rm, mine, state.get("reached", state["round"]))
     final_role = (c["roles"].get(pid) if c else None) or (spans[-1]["role_id"] if spans else None)
     card: dict | None = None
     if final_role:
@@ -356,55 +309,48 @@ def player_summary(session: Session, player: Player, log: Sequence[Event] | None
         "meters": [],
         "politician_cards": [],
         "politician_card_count": 0,
-        "politician_card_text": case.politician_card.text,
         "reflections": [],
     }
     decisions: list[dict] = []
     outcome = None
     cards = 0
-    if c is not None:
-        # {round: {pid: role}} of the committee, to name the role that locked each decision.
-        committee_roles: dict[int, dict[str, str]] = {}
-        for ev in log:
-            for e in ev.events:
-                if e.get("kind") == "roles" and e.get("committee") == cid:
-                    committee_roles.setdefault(e["round"], {}).update(e["roles"])
-        decisions = _decisions(case, state, c, committee_roles)
-        o = next((o for o in case.outcomes if o.id == c["outcome"]), None)
-        outcome = {"title": o.title, "headline": o.headline, "text": o.text} if o else None
-        cards = c["politician_cards"]
-        dots = rules.dots(case, c)
-        kept = (rules.ideas_decision(case, c) or {}).get("locked") or []
-        by_id = {str(i["id"]): i for i in c["ideas"]}
-        answers = c["reflections"].get(pid, {})
+    if committee is not None:
+        decisions = _decisions(rm, committee)
+        outcome = committee["outcome"]
+        cards = committee["politician_card_count"]
+        questions = {q.id: q.text for q in case.reflection}
+        order = {q.id: i for i, q in enumerate(case.reflection)}
+        answers = sorted(
+            (r for r in committee["reflections"] if r["pid"] == pid),  # this player's only
+            key=lambda r: order.get(r["question"], len(order)),
+        )
         summary |= {
-            "committee": gettext("Committee %(name)s") % {"name": c["name"]},
+            "committee": committee["label"],
             "decisions": [d for d in decisions if d["type"] != "ideas"],
             "ideas": sorted(
                 (
                     {
-                        "text": by_id[k]["text"],
-                        "dots": dots.get(k, 0),
-                        "mine": by_id[k]["author"] == pid,
-                        "card": bool(by_id[k]["card"]),
+                        "text": i["text"],
+                        "dots": i["dots"],
+                        "mine": i["source"] == "player" and i["author"] == seat["name"],
+                        "card": bool(i["card"]),
                     }
-                    for k in kept
-                    if k in by_id
+                    for i in committee["ideas"]
+                    if i["kept"]
                 ),
                 key=lambda i: -i["dots"],
             ),
             "outcome": outcome,
-            "reasons": outcome_reasons(case, c) if o else [],
+            "reasons": outcome_reasons(committee["why"]) if outcome else [],
             "meters": [
-                {"id": m.id, "label": m.label, "start": m.start, "value": c["meters"][m.id]}
+                {"id": m.id, "label": m.label, "start": m.start, "value": committee["final"][m.id]}
                 for m in case.meters
             ],
             "politician_cards": [d for d in decisions if d["politician_card"]],
             "politician_card_count": cards,
             "reflections": [
-                {"question": q.text, "answer": answers[q.id]}
-                for q in case.reflection
-                if answers.get(q.id, "").strip()
+                {"question": questions.get(r["question"], r["question"]), "answer": r["text"]}
+                for r in answers
             ],
         }
     notes = player.next_steps if isinstance(player.next_steps, dict) else {}
@@ -426,14 +372,14 @@ def player_summary(session: Session, player: Player, log: Sequence[Event] | None
 
 def all_summaries(session: Session) -> list[dict]:
     """Every seated player's summary (the host's handout), in the order they joined."""
-    log = list(Event.objects.filter(session=session).order_by("version"))
+    rm = ReadModel(session)  # read once for all of them
     state = session.state
     out = []
     for player in Player.objects.filter(session=session).order_by("pk"):
         seat = state["players"].get(player.pid)
         if seat is None or seat["removed"]:
             continue
-        out.append(player_summary(session, player, log))
+        out.append(player_summary(session, player, rm))
     return out
 
 

@@ -167,6 +167,8 @@ def join_page(request: HttpRequest) -> HttpResponse:
     resume = None
     if code:
         session = find_session(code)
+        if session and session.purged_at and seat_cookie(session.code) in request.COOKIES:
+            return render(request, "game/purged.html", {"session": session}, status=410)
         if session is not None and session.status != "ended" and _seated(request, session):
             resume = session
     return render(request, "game/join.html", {"form": form, "resume": resume})

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -29,7 +30,8 @@ from django.utils.translation import trans_real
 from game import actions, export, retention
 from game.consumers import seat_cookie
 from game.models import Event, Player, Session, hash_token
-from tests.support import play_whole_game
+from tests.support import Client as WsClient
+from tests.support import play_whole_game, player_client
 
 # Also run against PostgreSQL (make test runs the postgres tests a second time there).
 pytestmark = pytest.mark.postgres
@@ -213,7 +215,12 @@ def test_a_purged_players_cookie_gets_a_polite_notice(played):
     assert client.get(f"/play/{played.code}/summary/").status_code == 200
     age(played, settings.RETENTION_DAYS + 1)
     call_command("purge_sessions", stdout=io.StringIO())
-    for url in (f"/play/{played.code}/", f"/play/{played.code}/summary/"):
+    # The play page, the summary, and the join page a refused websocket sends the phone to.
+    for url in (
+        f"/play/{played.code}/",
+        f"/play/{played.code}/summary/",
+        f"/?code={played.code}",
+    ):
         page = client.get(url)
         assert page.status_code == 410, url
         assert PURGED_NOTICE in page.text
@@ -312,3 +319,29 @@ def test_the_join_page_says_what_is_kept_for_how_long_and_who_sees_it(client, db
 def test_purge_refuses_a_negative_number_of_days(db):
     with pytest.raises(SystemExit):
         call_command("purge_sessions", "--days", "-1", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_open_phone_is_patched_to_the_pseudonyms_and_then_refused(alice, mini_case):
+    session = await database_sync_to_async(actions.create_session)(
+        host=alice, case_version=mini_case, options={"size": 3}
+    )
+    joined = [await database_sync_to_async(actions.join)(session, n) for n in FULL_NAMES[:3]]
+    (player, token, _done) = joined[0]
+    await database_sync_to_async(actions.perform)(session.pk, {"kind": "end"}, actor="host")
+    phone = WsClient(player_client(session, token), "Bodil")
+    try:
+        first = await phone.connect()
+        assert first["view"]["me"]["name"] == "Bodil Kjærsgaard"
+        await database_sync_to_async(retention.purge)(session, actor="host")
+        purged = await database_sync_to_async(lambda: Session.objects.get(pk=session.pk))()
+        await phone.until(purged.version)
+        assert phone.view["me"]["name"] == "P01"
+        assert phone.events[-1]["v"] == purged.version
+        assert "Kjærsgaard" not in json.dumps(phone.events[-1], ensure_ascii=False)
+    finally:
+        await phone.close()
+    again = WsClient(player_client(session, token), "Bodil again")
+    refused = await again.connect()
+    assert refused["type"] == "error" and refused["code"] == "no_seat"
+    await again.close()

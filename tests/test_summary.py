@@ -26,7 +26,7 @@ from cases.loader import load_case
 from game import actions, export, summary
 from game.consumers import seat_cookie
 from game.models import Player, Session
-from game.readmodel import pseudonyms
+from game.readmodel import labels_of, prompt_of, pseudonyms
 from tests.conftest import NAMES, ROOT
 from tests.support import play_whole_game
 
@@ -132,8 +132,8 @@ def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
         ]
         assert len(locked) >= 5
         for d in locked:
-            labels = summary._labels(case, c, d, d["locked"])
-            assert summary._prompt(case, d) in text, (name, d)
+            labels = labels_of(case, c, d, d["locked"])[0]
+            assert prompt_of(case, d) in text, (name, d)
             if labels:
                 assert labels[0] in text, (name, d["task"], labels[0])
         # The council's outcome, its headline, and the thresholds that decided it.
@@ -183,14 +183,14 @@ def test_the_five_steps_draw_on_what_happened_in_the_committee(ended):
     player = Player.objects.get(session=ended, name=name)
     steps = {s["id"]: s["sentence"] for s in summary.player_summary(ended, player)["steps"]}
     assert list(steps) == ["vision", "problems", "roles", "party", "coupling"]
-    focus = summary._labels(case, c, c["decisions"]["fokus"], c["decisions"]["fokus"]["locked"])
+    focus = labels_of(case, c, c["decisions"]["fokus"], c["decisions"]["fokus"]["locked"])[0]
     assert focus[0] in steps["vision"]
-    ranked = summary._labels(
+    ranked = labels_of(
         case, c, c["decisions"]["udfordringer"], c["decisions"]["udfordringer"]["locked"]
-    )
+    )[0]
     assert ranked[0] in steps["problems"]
     coupling = c["decisions"]["kobling"]
-    assert summary._labels(case, c, coupling, coupling["locked"])[0] in steps["coupling"]
+    assert labels_of(case, c, coupling, coupling["locked"])[0][0] in steps["coupling"]
     outcome = next(o for o in case.outcomes if o.id == c["outcome"])
     assert outcome.title in steps["coupling"]
     n = c["politician_cards"]
@@ -305,3 +305,33 @@ def test_the_final_screen_links_to_the_summary():
     js = (Path(settings.BASE_DIR) / "static" / "js" / "player.js").read_text(encoding="utf-8")
     status = js[js.index('if (s.status === "ended")') :][:800]
     assert "/summary/" in status and "Your summary and next steps" in status
+
+
+def test_a_session_ended_in_the_lobby_still_gives_a_polite_summary(session, seats):
+    actions.perform(session.pk, {"kind": "end"}, actor="host")
+    _pid, token = seats["Hal"]
+    session.refresh_from_db()
+    _client, page = page_of(session, token)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Hal" in text and "Du havde ingen rolle i et udvalg." in text
+    assert "Jeres udvalg låste ingen beslutninger." in text
+    assert text.count("I jeres udvalg:") == 5
+
+
+def test_the_summary_speaks_english_with_the_language_switch(ended):
+    _pid, token = ended.tokens["Gry"]
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    _client, page = page_of(ended, token, client)
+    text = text_of(page.text)
+    for heading in (
+        "Your roles",
+        "Why: the meters against the thresholds",
+        "Your committee's choices and what followed",
+        "Your reflection answers",
+        "Onwards across the ice: five steps for your council",
+        "Our council's next step",
+    ):
+        assert heading in text
+    assert "Make a clear vision for the municipality's development" in text

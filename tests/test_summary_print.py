@@ -19,6 +19,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client as DjangoClient
 from playwright import sync_api
 from pypdf import PdfReader
 
@@ -81,6 +83,10 @@ def _shoot_and_print(browser, url: str, code: str, token: str) -> bytes:
         assert page.get_by_test_id("summary-name").inner_text() == "Bo"
         assert page.get_by_test_id("summary-print").is_visible()  # summary.js showed it
         page.screenshot(path=str(OUT / "summary-390x844.png"), full_page=True)
+        page.screenshot(path=str(OUT / "summary-390x844-top.png"))
+        violations, passed = bs.axe_check(page)
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert passed > 10 and not serious, bs.describe(serious)
         page.set_viewport_size({"width": 320, "height": 568})
         # Nothing wider than the smallest phone: no sideways scrolling.
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
@@ -90,9 +96,33 @@ def _shoot_and_print(browser, url: str, code: str, token: str) -> bytes:
             page.get_by_test_id(f"summary-{part}").scroll_into_view_if_needed()
             page.screenshot(path=str(OUT / f"summary-320x568-{part}.png"))
         pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{url}/")
+        page.get_by_test_id("privacy").locator("summary").click()
+        page.get_by_test_id("privacy").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / "join-privacy-390x844.png"))
     finally:
         context.close()
     return pdf
+
+
+def _shoot_host_pages(browser, url: str, code: str, cookie: str) -> None:
+    """The host's side at 1280×720: the dashboard's take-home box, the handout, the deletion."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="da-DK")
+    try:
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": url}])
+        page = context.new_page()
+        page.goto(f"{url}/host/{code}/")
+        box = page.get_by_test_id("takehome-box")
+        box.scroll_into_view_if_needed()
+        box.screenshot(path=str(OUT / "dashboard-takehome-1280x720.png"))
+        page.goto(f"{url}/host/{code}/handout/")
+        page.screenshot(path=str(OUT / "handout-1280x720.png"))
+        page.goto(f"{url}/host/{code}/delete-data/")
+        page.screenshot(path=str(OUT / "delete-data-1280x720.png"))
+        assert page.get_by_test_id("delete-confirm").is_visible()
+    finally:
+        context.close()
 
 
 def test_the_summary_on_a_phone_and_printed_to_a4(ended, live_server):  # noqa: F811
@@ -107,10 +137,14 @@ def test_the_summary_on_a_phone_and_printed_to_a4(ended, live_server):  # noqa: 
     actions.save_next_steps(Player.objects.get(pk=pid), steps)
     c = ended.state["committees"][ended.state["players"][pid]["committee"]]
     outcome = next(o for o in case.outcomes if o.id == c["outcome"])
+    host = DjangoClient()
+    host.force_login(ended.host)
+    host_cookie = host.cookies[settings.SESSION_COOKIE_NAME].value
     # Playwright's sync API runs an event loop in this thread: no database calls below.
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
         pdf = _shoot_and_print(browser, live_server.url, ended.code, token)
+        _shoot_host_pages(browser, live_server.url, ended.code, host_cookie)
         browser.close()
     (OUT / "summary-a4.pdf").write_bytes(pdf)
     to_png(OUT / "summary-a4.pdf")

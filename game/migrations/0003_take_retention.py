@@ -11,7 +11,7 @@ def ended_sessions_from_their_last_change(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("game", "0001_initial")]
+    dependencies = [("game", "0002_ws_event_op_id")]
 
     operations = [
         migrations.AddField(
