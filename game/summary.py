@@ -237,7 +237,7 @@ def _sentence(step: str, *, decisions: list[dict], spans: list[dict], outcome, c
             }
         return gettext("Your committee did not get to rank the problems.")
     if step == "roles":
-        held = ", ".join(dict.fromkeys(s["role"] for s in spans)) or gettext("no role")
+        held = " / ".join(dict.fromkeys(s["role"] for s in spans)) or gettext("no role")
         cat = by_type.get("catalyst")
         if cat and cat[0]["labels"]:
             return gettext("You were %(roles)s; the katalysator's tool was %(tool)s.") % {

@@ -299,6 +299,8 @@ def test_the_host_prints_every_players_summary_and_nobody_else_can(ended, client
     dashboard = client.get(f"/host/{ended.code}/")
     assert f'href="/host/{ended.code}/handout/"' in dashboard.text
     assert f'href="/host/{ended.code}/handout.pdf"' in dashboard.text
+    debrief = client.get(f"/host/{ended.code}/debrief/")
+    assert f'href="/host/{ended.code}/handout.pdf"' in debrief.text
 
 
 def test_the_final_screen_links_to_the_summary():
