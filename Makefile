@@ -47,6 +47,7 @@ run: venv messages $(STATIC_STAMP)
 	@if [ -f cases/skole.yaml ]; then $(PY) manage.py load_case cases/skole.yaml; fi
 	$(PY) manage.py ensure_host
 	$(PY) manage.py reset_presence
+	$(PY) manage.py purge_sessions
 	@LAN=$${LAN_ADDRESS:-$$([ "$(HOST)" = 127.0.0.1 ] || $(PY) -m policymaker.network)}; \
 	SITE=http://$${LAN:-127.0.0.1}:$(PORT); \
 	echo; \
