@@ -328,6 +328,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.texts: dict[str, str] = {}  # the case in self.language, when translated
         try:
             await self._connect()
+        except Disconnected:
+            pass  # the client left while we were still setting up: _release() follows
         except Exception:
             log.exception("connect of %s failed", self.viewer)
             await self._quietly(self._refuse_now())
@@ -337,8 +339,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _connect(self) -> None:
-        session = await self._session()
+        # Accept before any database work: Daphne drops a handshake that takes
+        # over 5 s, and a whole room reconnecting after a restart queues up.
         await self.accept()
+        session = await self._session()
         if session is None:
             return await self._refuse(
                 "no_session", _("There is no session with that code."), CLOSE_NO_SESSION

@@ -402,3 +402,21 @@ async def test_votes_are_open_in_the_committee_and_nowhere_else(formed_session, 
     assert bo_id not in json.dumps(cai.view["committee"])
     for d in projector.view["committees"]["1"]["decisions"]:
         assert "votes" not in d and "voted" not in d
+
+
+async def test_an_event_for_a_socket_that_is_closing_is_dropped_quietly(caplog):
+    """Closing 480 sockets at once gave 120 ``Disconnected`` tracebacks in game_patch."""
+    consumer = consumers.PlayerConsumer()
+    consumer.session_id, consumer.pid, consumer.language = 1, "7", "da"
+    consumer.bucket, consumer.seat = consumers._Bucket(20, 10), (1, "TEST", "7")
+
+    async def closed(*args, **kwargs):
+        raise consumers.Disconnected("Attempt to send on a closed protocol")
+
+    consumer.send = closed
+    caplog.set_level(logging.INFO)
+    frames = {"host": "[]", "projector": "[]", "players": {"7": "[]"}}
+    await consumer.game_patch({"type": "game.patch", "v": 3, "frames": frames})
+    await consumer._send({"type": "pong", "ref": None, "v": 3})
+    await consumer.receive(text_data='{"type":"ping"}')
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
