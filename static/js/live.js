@@ -216,7 +216,7 @@
   // phone off the Wi-Fi, a network that drops packets) shows in the badge
   // within a few seconds, and the pong's version shows a missed frame.
   var PING_EVERY = 2000;
-  var QUIET_AFTER = 4500;  // no frame at all (not even a pong) for this long: "offline" in the badge
+  var QUIET_AFTER = 3500;  // no frame at all (not even a pong) for this long: "offline" in the badge
   var STALE_AFTER = 10000;  // ... for this long: leave the connection and open a new one
   var STABLE_AFTER = 10000;  // open this long: the next drop starts the backoff afresh
   var MAX_DELAY = 15000;
