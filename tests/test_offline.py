@@ -154,6 +154,7 @@ def test_a_phone_offline_queues_its_idea_and_it_arrives_once(room):
     expect(page.get_by_test_id("idea")).to_have_count(1)
     expect(page.get_by_test_id("idea").first).to_contain_text(IDEA)
     expect(page.get_by_test_id("queued")).to_have_count(0)
+    expect(page.get_by_test_id("toast").filter(has_text=QUEUED_DA)).to_be_hidden()
     expect(page.get_by_test_id("idea-text")).to_have_value("")  # the draft is cleared
     page.screenshot(path=str(SHOTS / "back-online-320x568.png"), full_page=True)
     time.sleep(2.5)  # another ping or two: no resend may follow

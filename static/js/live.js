@@ -62,6 +62,12 @@
     toastTimer = setTimeout(function () { box.className = "toast"; }, 7000);
   }
 
+  /* Take down a toast of this kind (the "offline" note once back online). */
+  function untoast(kind) {
+    var box = document.getElementById("toast");
+    if (box && box.classList.contains("toast-" + kind)) box.className = "toast";
+  }
+
   // --- time: the server's clock, corrected for this device's -------------------------------
 
   var serverMeta = document.querySelector('meta[name="server-time"]');
@@ -256,7 +262,7 @@
         badge.setAttribute("data-state", state);
         badge.querySelector(".conn-text").textContent = text;
       }
-      if (state === "online" && was !== "online") flush();
+      if (state === "online" && was !== "online") { untoast("info"); flush(); }
       if (state !== "online" && was === "online" && queue.length) render();
     }
 
