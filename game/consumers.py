@@ -294,6 +294,7 @@ class _PresenceWriter:
 
 
 _writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_background: set[asyncio.Task] = set()  # tasks nobody awaits, kept from the garbage collector
 
 
 def presence_writer() -> _PresenceWriter:
@@ -328,6 +329,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.texts: dict[str, str] = {}  # the case in self.language, when translated
         try:
             await self._connect()
+        except Disconnected:
+            pass  # the client left while we were still setting up: _release() follows
         except Exception:
             log.exception("connect of %s failed", self.viewer)
             await self._quietly(self._refuse_now())
@@ -337,8 +340,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _connect(self) -> None:
-        session = await self._session()
+        # Accept before any database work: Daphne drops a handshake that takes
+        # over 5 s, and a whole room reconnecting after a restart queues up.
         await self.accept()
+        session = await self._session()
         if session is None:
             return await self._refuse(
                 "no_session", _("There is no session with that code."), CLOSE_NO_SESSION
@@ -406,23 +411,29 @@ class GameConsumer(AsyncWebsocketConsumer):
             if not _live[key]:
                 _live.pop(key, None)
         self.limits = []
-        if getattr(self, "present", False):
-            self.present = False
-            try:
-                return presence_writer().add(self.session_id, self.pid, -1)
-            except RuntimeError:  # no running loop any more (the process is stopping)
-                log.warning("presence of seat %s not written: no event loop", self.pid)
+        session_id = getattr(self, "session_id", None)
+        if session_id is None:
+            return None
+        self.session_id = None  # once
+        try:
+            # Out of the group in a task of its own: a channel left in the group of
+            # the in-memory layer would be sent every change for a day.
+            task = asyncio.get_running_loop().create_task(
+                self.channel_layer.group_discard(actions.group_name(session_id), self.channel_name)
+            )
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+            if getattr(self, "present", False):
+                self.present = False
+                return presence_writer().add(session_id, self.pid, -1)
+        except RuntimeError:  # no running loop any more (the process is stopping)
+            log.warning("seat %s of session %s not released: no event loop", self.pid, session_id)
         return None
 
     async def disconnect(self, code: int) -> None:
         # What must happen whatever follows is done first and without awaiting:
         # this task may be cancelled at any await below.
         written = self._release()
-        if getattr(self, "session_id", None) is None:
-            return
-        await self._quietly(
-            self.channel_layer.group_discard(actions.group_name(self.session_id), self.channel_name)
-        )
         if written is not None:  # for a client (a test) that waits for the close to finish
             try:
                 await asyncio.wait_for(asyncio.shield(written), 5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def room(tmp_path_factory):
     try:
         browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
         expect.set_options(timeout=WAIT)
-        yield {"url": url, "env": env, "browser": browser, **data}
+        yield {"url": url, "env": env, "browser": browser, "server": server, **data}
     finally:
         if browser is not None:
             browser.close()
@@ -153,10 +154,45 @@ def test_a_phone_offline_queues_its_idea_and_it_arrives_once(room):
     expect(page.get_by_test_id("idea")).to_have_count(1)
     expect(page.get_by_test_id("idea").first).to_contain_text(IDEA)
     expect(page.get_by_test_id("queued")).to_have_count(0)
+    expect(page.get_by_test_id("toast").filter(has_text=QUEUED_DA)).to_be_hidden()
     expect(page.get_by_test_id("idea-text")).to_have_value("")  # the draft is cleared
     page.screenshot(path=str(SHOTS / "back-online-320x568.png"), full_page=True)
     time.sleep(2.5)  # another ping or two: no resend may follow
     assert ideas_in_db(room) == [IDEA]
     assert page.get_by_test_id("toast").filter(has_text="prøv igen").count() == 0
     print(f"offline shown {shown_after:.1f} s after the network went")
+    ctx.close()
+
+
+def test_a_server_that_stops_answering_shows_as_offline_within_seconds(room):
+    """No close and no browser event: only the missing pongs tell (a Wi-Fi that drops
+    packets, a server that hangs). The server process is paused, then resumed."""
+    ctx = room["browser"].new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
+    ctx.set_default_timeout(WAIT)
+    host = room["url"].split("//", 1)[1].split(":")[0]
+    ctx.add_cookies(
+        [
+            {
+                "name": f"seat_{room['code']}",
+                "value": room["tokens"]["Dan"][1],
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    page = ctx.new_page()
+    badge = page.get_by_test_id("connection")
+    page.goto(f"{room['url']}/play/{room['code']}/")
+    expect(badge).to_have_attribute("data-state", "online")
+    pid = room["server"].proc.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        went = time.monotonic()
+        expect(badge).not_to_have_attribute("data-state", "online", timeout=8_000)
+        shown_after = time.monotonic() - went
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    expect(badge).to_have_attribute("data-state", "online", timeout=30_000)
+    print(f"no answer shown {shown_after:.1f} s after the server stopped answering")
+    assert shown_after < 6
     ctx.close()

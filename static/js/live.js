@@ -62,6 +62,12 @@
     toastTimer = setTimeout(function () { box.className = "toast"; }, 7000);
   }
 
+  /* Take down a toast of this kind (the "offline" note once back online). */
+  function untoast(kind) {
+    var box = document.getElementById("toast");
+    if (box && box.classList.contains("toast-" + kind)) box.className = "toast";
+  }
+
   // --- time: the server's clock, corrected for this device's -------------------------------
 
   var serverMeta = document.querySelector('meta[name="server-time"]');
@@ -216,7 +222,7 @@
   // phone off the Wi-Fi, a network that drops packets) shows in the badge
   // within a few seconds, and the pong's version shows a missed frame.
   var PING_EVERY = 2000;
-  var QUIET_AFTER = 4500;  // no frame at all (not even a pong) for this long: "offline" in the badge
+  var QUIET_AFTER = 3500;  // no frame at all (not even a pong) for this long: "offline" in the badge
   var STALE_AFTER = 10000;  // ... for this long: leave the connection and open a new one
   var STABLE_AFTER = 10000;  // open this long: the next drop starts the backoff afresh
   var MAX_DELAY = 15000;
@@ -256,7 +262,7 @@
         badge.setAttribute("data-state", state);
         badge.querySelector(".conn-text").textContent = text;
       }
-      if (state === "online" && was !== "online") flush();
+      if (state === "online" && was !== "online") { untoast("info"); flush(); }
       if (state !== "online" && was === "online" && queue.length) render();
     }
 
