@@ -624,9 +624,11 @@ def _readmit(case: Case, state: State, *, player: str) -> list[Event]:
 # the open requests, so the host's dashboard shows them live, and log each move.
 
 
-def _claim(case: Case, state: State, *, claim: str, player: str) -> list[Event]:
+def _claim(case: Case, state: State, *, claim: Any = None, player: Any = None) -> list[Event]:
     """A new device asks the host for this seat."""
     p = _known_player(state, player)
+    if not isinstance(claim, str) or not claim:
+        raise Refused("invalid", _("That request is no longer open."))
     if state["status"] == "ended":
         raise Refused("closed", _("The session has ended."))
     if p["removed"]:
@@ -638,7 +640,9 @@ def _claim(case: Case, state: State, *, claim: str, player: str) -> list[Event]:
     return [{"kind": "claim", "claim": claim, "player": player}]
 
 
-def _claim_end(case: Case, state: State, *, claim: str, outcome: str) -> list[Event]:
+def _claim_end(
+    case: Case, state: State, *, claim: Any = None, outcome: Any = "declined"
+) -> list[Event]:
     """The host declined a request, or the device gave up waiting."""
     found = state.get("claims", {}).pop(claim, None) if isinstance(claim, str) else None
     if found is None:
@@ -652,7 +656,7 @@ def _drop_claims(state: State, pids: set[str]) -> None:
         del claims[cid]
 
 
-def _reseat(case: Case, state: State, *, player: str, how: str) -> list[Event]:
+def _reseat(case: Case, state: State, *, player: Any = None, how: Any = "code") -> list[Event]:
     """The seat moved to a new device (by its seat code, or the host confirmed it)."""
     p = _known_player(state, player)
     if state["status"] == "ended":
@@ -663,7 +667,7 @@ def _reseat(case: Case, state: State, *, player: str, how: str) -> list[Event]:
     return [{"kind": "reseat", "player": player, "how": how}]
 
 
-def _merge(case: Case, state: State, *, player: str, into: str) -> list[Event]:
+def _merge(case: Case, state: State, *, player: Any = None, into: Any = None) -> list[Event]:
     """A duplicate seat (a rejoin made "Bo (2)") goes into the original one.
 
     The original keeps its committee and role. The duplicate's open votes,

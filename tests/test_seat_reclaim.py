@@ -15,7 +15,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client as HttpClient
 
-from game import actions, rules
+from game import actions, export, rules
 from game.consumers import seat_cookie
 from game.models import Player, SeatClaim, Session
 from game.seats import claim_cookie
@@ -296,6 +296,10 @@ def test_merging_a_duplicate_keeps_the_original_seat_and_counts_no_vote_twice(sc
         actions.perform(session.pk, {"kind": "readmit", "player": dup}, actor="host")
     bad = host.post(f"/host/{session.code}/seats/{bo}/merge/", {"into": bo})
     assert bad.status_code == 409
+    # the research export reads the new events without a hitch, and no name in them
+    rows = export.export_rows(session)
+    assert len(rows["players"]) == 7
+    assert "Bo" not in json.dumps(export._Report(session).log_json()["events"])
 
 
 # --- the old device's connection ---------------------------------------------------------------------

@@ -147,7 +147,7 @@
   /* One line that stays at the top while the player scrolls (the header itself scrolls away). */
   function miniHTML() {
     var s = view.session;
-    var title = s.status === "running" ? fmt(gettext("Round %(n)s: %(title)s"), { n: s.round + 1, title: s.round_info.title }) : s.title;
+    var title = s.status === "running" ? s.round_info.title : s.title;  // the round's name says most
     return '<span class="mini-title">' + esc(title) + "</span>" + (s.status === "running"  // not PM.timerHTML: no second "timer" for tests or screen readers
       ? '<span class="timer timer-mini" data-timer><span class="timer-label"></span> <span class="timer-value"></span></span>' : "");
   }
