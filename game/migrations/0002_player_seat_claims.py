@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("game", "0001_initial"),
+        ("game", "0003_take_retention"),
     ]
 
     operations = [
