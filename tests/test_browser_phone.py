@@ -138,6 +138,7 @@ class Flow:
     def check(self, page, screen: str, *, axe: bool = True, shots: bool = True) -> None:
         """Measure the screen at both phone sizes (problems are collected, then asserted
         once, so one run names them all), run axe-core, and take the screenshots."""
+        page.wait_for_load_state("load")  # the stylesheet too (a DOM query does not wait for it)
         own = page.viewport_size
         for size in (SMALL, PHONE):
             page.set_viewport_size(size)
