@@ -10,7 +10,9 @@ session's group only after the transaction has committed.
 
 from __future__ import annotations
 
+import datetime
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from django.utils import timezone
 from cases.models import CaseVersion
 
 from . import protocol, rules, visibility
-from .models import Event, Player, Session, hash_token, new_code
+from .models import Event, Player, SeatClaim, Session, hash_token, new_code, new_seat_code
 
 Refused = rules.Refused
 log = logging.getLogger(__name__)
@@ -241,7 +243,9 @@ def join(
         token, token_hash = Player.new_token()
     with transaction.atomic():
         locked = _locked(session.pk)
-        player = Player.objects.create(session=locked, token_hash=token_hash)
+        player = Player.objects.create(
+            session=locked, token_hash=token_hash, seat_code=new_seat_code()
+        )
         old = locked.state
         action = {"kind": "join", "player": player.pid, "name": name}
         new, events = rules.apply(locked.case, old, action)  # Refused rolls back the seat too
@@ -287,6 +291,215 @@ def save_next_steps(player: Player, steps: dict[str, str]) -> None:
     """
     player.next_steps = steps
     player.save(update_fields=["next_steps"])
+
+
+# --- seats that come back ---------------------------------------------------------------
+# A player on a new device gets their own seat back: by the seat code on their
+# old screen, or by asking the host, who confirms with one tap. Either way the
+# seat gets a new token and the old device's token stops working (its open
+# connections are closed: see ``revoke``).
+
+MAX_CODE_FAILURES = 5  # wrong seat codes per seat before only the host can help
+CLAIM_MINUTES = 15  # a request nobody answered is dropped after this long
+
+
+def seat_named(session: Session, name: str) -> Player | None:
+    """The seat in the game with this display name (case-insensitive), if any."""
+    wanted = rules.clean_name(name).casefold()
+    if not wanted:
+        return None
+    for pid, p in session.state["players"].items():
+        if not p["removed"] and p["name"].casefold() == wanted:
+            return Player.objects.filter(session=session, pk=int(pid)).first()
+    return None
+
+
+def is_online(session: Session, player: Player) -> bool:
+    return session.state["players"].get(player.pid, {}).get("online", 0) > 0
+
+
+def ensure_seat_code(player: Player) -> str:
+    """The seat's code; seats from before seat codes get one now."""
+    if not player.seat_code:
+        player.seat_code = new_seat_code()
+        player.save(update_fields=["seat_code"])
+    return player.seat_code
+
+
+def _normal_code(code: str) -> str:
+    return "".join(str(code or "").split()).upper()
+
+
+def _give_seat(locked: Session, player: Player, token_hash: str, how: str) -> Done:
+    """Inside a transaction on the locked session: the seat gets a new token."""
+    old = locked.state
+    action = {"kind": "reseat", "player": player.pid, "how": how}
+    new, events = rules.apply(locked.case, old, action)
+    player.token_hash = token_hash
+    player.seat_code = new_seat_code()  # the old screen's code was seen: a fresh one
+    player.code_failures = 0
+    player.save(update_fields=["token_hash", "seat_code", "code_failures"])
+    SeatClaim.objects.filter(player=player).delete()
+    _save(locked, new, action, events, f"player:{player.pid}")
+    return _done(locked, old, new, events)
+
+
+def reclaim_by_code(session: Session, name: str, code: str) -> tuple[Player, str, Done]:
+    """Take the seat called ``name`` to this device with its seat code.
+
+    Returns the seat, its new token and what changed; ``Refused`` with a reason
+    for the person otherwise (a wrong code is counted; too many lock it).
+    """
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        player = seat_named(locked, name)
+        if player is None:
+            raise Refused("not_found", rules._("There is no player with that name in this game."))
+        player = Player.objects.select_for_update().get(pk=player.pk)
+        if player.code_failures >= MAX_CODE_FAILURES:
+            raise Refused(
+                "locked",
+                rules._("Too many wrong codes for this seat. Ask the host to let you in."),
+            )
+        if not secrets.compare_digest(_normal_code(code), player.seat_code or "\0"):
+            player.code_failures += 1
+            player.save(update_fields=["code_failures"])
+            wrong = True
+        else:
+            wrong = False
+            token, token_hash = Player.new_token()
+            done = _give_seat(locked, player, token_hash, "code")
+    # Outside the atomic block, so the count of wrong tries is saved.
+    if wrong:
+        raise Refused(
+            "wrong_code",
+            rules._(
+                "That seat code does not match. Check the code under your role card on "
+                "your old screen, or ask the host."
+            ),
+        )
+    return player, token, done
+
+
+def claim_seat(session: Session, player: Player, token_hash: str) -> tuple[SeatClaim, Done | None]:
+    """A new device asks the host for ``player``'s seat; only for a seat that is offline."""
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        mine = SeatClaim.objects.filter(session=locked, token_hash=token_hash).first()
+        if mine is not None and mine.player_id == player.pk:
+            return mine, None  # asked already: the same request
+        stale = timezone.now() - datetime.timedelta(minutes=CLAIM_MINUTES)
+        old = locked.state
+        state, events = old, []
+        for gone in SeatClaim.objects.filter(session=locked, created__lt=stale):
+            if gone.cid in state.get("claims", {}):
+                state, more = rules.apply(
+                    locked.case,
+                    state,
+                    {"kind": "claim_end", "claim": gone.cid, "outcome": "expired"},
+                )
+                events += more
+            gone.delete()
+        if is_online(locked, player):
+            raise Refused(
+                "online",
+                rules._("%(name)s is online right now, so the host cannot hand the seat over."),
+                name=player.name,
+            )
+        claim = SeatClaim.objects.create(session=locked, player=player, token_hash=token_hash)
+        action = {"kind": "claim", "claim": claim.cid, "player": player.pid}
+        new, more = rules.apply(locked.case, state, action)  # Refused rolls back the claim
+        _save(locked, new, action, events + more, "system")
+    return claim, _done(locked, old, new, events + more)
+
+
+def end_claim(session: Session, claim_id: str, outcome: str) -> Done:
+    """The host declines a request, or the waiting device cancels it."""
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        claim = SeatClaim.objects.filter(session=locked, pk=_int(claim_id)).first()
+        old = locked.state
+        action = {"kind": "claim_end", "claim": str(claim_id), "outcome": outcome}
+        new, events = rules.apply(locked.case, old, action)
+        if claim is not None:
+            claim.delete()
+        _save(locked, new, action, events, "host" if outcome == "declined" else "system")
+    return _done(locked, old, new, events)
+
+
+def confirm_claim(session: Session, claim_id: str) -> tuple[Player, Done]:
+    """The host says yes: the asking device gets the seat, the old one loses it."""
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        claim = (
+            SeatClaim.objects.select_related("player")
+            .filter(session=locked, pk=_int(claim_id))
+            .first()
+        )
+        if claim is None or claim.cid not in locked.state.get("claims", {}):
+            raise Refused("not_found", rules._("That request is no longer open."))
+        player = claim.player
+        done = _give_seat(locked, player, claim.token_hash, "host")
+    return player, done
+
+
+def merge_seats(session: Session, duplicate: str, into: str) -> Done:
+    """The host merges a duplicate seat into the original; the duplicate's device
+    (the newer one) keeps playing, now in the original seat."""
+    with transaction.atomic():
+        locked = _locked(session.pk)
+        dup = Player.objects.filter(session=locked, pk=_int(duplicate)).first()
+        orig = Player.objects.filter(session=locked, pk=_int(into)).first()
+        if dup is None or orig is None:
+            raise Refused("not_found", rules._("No such player."))
+        old = locked.state
+        action = {"kind": "merge", "player": dup.pid, "into": orig.pid}
+        new, events = rules.apply(locked.case, old, action)
+        orig.token_hash, dup.token_hash = dup.token_hash, Player.new_token()[1]
+        dup.save(update_fields=["token_hash"])  # first: the pair (session, token) is unique
+        orig.seat_code = new_seat_code()
+        orig.code_failures = 0
+        orig.save(update_fields=["token_hash", "seat_code", "code_failures"])
+        SeatClaim.objects.filter(player__in=[dup, orig]).delete()
+        _save(locked, new, action, events, "host")
+    return _done(locked, old, new, events)
+
+
+def seat_code_for_host(session: Session, pid: str) -> Player:
+    """The host hands a seat to a new device: the seat's code, with the count of wrong
+    tries reset (so a seat locked by guessing can be taken again)."""
+    with transaction.atomic():
+        player = Player.objects.select_for_update().filter(session=session, pk=_int(pid)).first()
+        p = session.state["players"].get(player.pid) if player else None
+        if player is None or p is None or p["removed"]:
+            raise Refused("not_found", rules._("No such player."))
+        ensure_seat_code(player)
+        player.code_failures = 0
+        player.save(update_fields=["code_failures"])
+    return player
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+async def arevoke(session_id: int, pids: list[str]) -> None:
+    """Tell the seats' open connections to check their token again: a device whose
+    token no longer holds a seat is closed (and goes to the join page); one whose
+    token now holds another seat reconnects into it."""
+    try:
+        await get_channel_layer().group_send(
+            group_name(session_id), {"type": "game.revoke", "players": pids}
+        )
+    except Exception:
+        log.exception("revoke in session %s", session_id)
+
+
+def revoke_sync(session_id: int, pids: list[str]) -> None:
+    async_to_sync(arevoke)(session_id, pids)
 
 
 # --- the clock ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ CLOSE_NO_SEAT = 4401
 CLOSE_NOT_HOST = 4403
 CLOSE_TOO_OFTEN = 4429  # a reconnect loop, or too many connections at once
 CLOSE_SERVER_ERROR = 1011  # only when the connection itself could not be set up
+CLOSE_RECONNECT = 4000  # connect again: the seat behind this token changed
 
 # A person taps a few times a second at most; a bucket of 20 refilled at 10/s
 # lets bursts through (dot voting) and stops a runaway script.
@@ -548,6 +549,21 @@ class GameConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("event for %s in session %s", self.viewer, self.session_id)
 
+    async def game_revoke(self, event: dict) -> None:
+        """A seat moved to another device (game.actions.arevoke): check this token again."""
+        if self.viewer != "player" or self.pid not in event["players"]:
+            return
+        session = await self._session(pk=self.session_id)
+        player = session and await database_sync_to_async(actions.seat_for)(
+            session, getattr(self, "token", None)
+        )
+        if player is None:  # this device's token is dead: the seat is on another device now
+            return await self._refuse(
+                "no_seat", _("Your seat has moved to another device."), CLOSE_NO_SEAT
+            )
+        if player.pid != self.pid:  # merged: this token now holds the original seat
+            await self.close(code=CLOSE_RECONNECT)
+
     async def game_resync(self, event: dict) -> None:
         """The server could not cut this change into patches: a fresh snapshot instead."""
         await self._quietly(self.send_snapshot())
@@ -612,6 +628,7 @@ class PlayerConsumer(GameConsumer):
             return ("too_often", _("Too many connections; wait a minute."), CLOSE_TOO_OFTEN)
         recent.append(now)
         self.pid = player.pid
+        self.token = token  # checked again when the seat moves (game_revoke)
         return None
 
 

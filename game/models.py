@@ -32,6 +32,14 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+SEAT_CODE_LENGTH = 4  # short enough to type on a phone; tries are limited per seat
+
+
+def new_seat_code() -> str:
+    """The code a player reads off their own screen to take the seat to a new device."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(SEAT_CODE_LENGTH))
+
+
 class Session(models.Model):
     code = models.CharField(max_length=CODE_LENGTH, unique=True)
     host = models.ForeignKey(
@@ -80,6 +88,11 @@ class Player(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="players")
     name = models.CharField(max_length=60)  # as the rules told it apart: "Bo (2)"
     token_hash = models.CharField(max_length=64)
+    # Shown only on the player's own screen (and to the host on request): with the
+    # name it moves the seat to a new device. Wrong tries are counted, so a
+    # stranger cannot guess it; the host's hand-over resets the count.
+    seat_code = models.CharField(max_length=8, blank=True, default="")
+    code_failures = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     # The player's own "our council's next step" per step of the take-home
     # summary (game.summary.STEPS): {step id: text}. Not game state: it is
@@ -132,3 +145,28 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session.code} v{self.version} {self.kind}"
+
+
+class SeatClaim(models.Model):
+    """A new device asks for a seat; the host confirms it with one tap.
+
+    The device holds the claim token in a cookie and the claim only its hash; on
+    confirmation that hash becomes the seat's token hash, so the token the device
+    already holds is its new seat token and the old device's token stops working.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="claims")
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="claims")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session.code}: {self.player.name}"
+
+    @property
+    def cid(self) -> str:
+        """The claim's id in the game state."""
+        return str(self.pk)

@@ -607,6 +607,8 @@ def _readmit(case: Case, state: State, *, player: str) -> list[Event]:
     p = _known_player(state, player)
     if not p["removed"]:
         raise Refused("invalid", _("The player is not removed."))
+    if p.get("merged"):
+        raise Refused("invalid", _("This seat was merged into another one."))
     cid = p["committee"]
     if cid is not None and len(active_members(state, cid)) >= MAX_COMMITTEE:
         raise Refused("full", _("That committee is full."))
@@ -615,6 +617,90 @@ def _readmit(case: Case, state: State, *, player: str) -> list[Event]:
     if cid is not None:
         events += _seat(case, state, player, cid)
     return events
+
+
+# --- actions: a seat comes back on a new device ---------------------------------------
+# The seat token itself is not game state (game.actions swaps it); the rules keep
+# the open requests, so the host's dashboard shows them live, and log each move.
+
+
+def _claim(case: Case, state: State, *, claim: Any = None, player: Any = None) -> list[Event]:
+    """A new device asks the host for this seat."""
+    p = _known_player(state, player)
+    if not isinstance(claim, str) or not claim:
+        raise Refused("invalid", _("That request is no longer open."))
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    if p["removed"]:
+        raise Refused("invalid", _("That seat is not in the game."))
+    claims = state.setdefault("claims", {})
+    if any(c["player"] == player for c in claims.values()):
+        raise Refused("conflict", _("Someone has already asked for this seat; tell the host."))
+    claims[claim] = {"player": player}
+    return [{"kind": "claim", "claim": claim, "player": player}]
+
+
+def _claim_end(
+    case: Case, state: State, *, claim: Any = None, outcome: Any = "declined"
+) -> list[Event]:
+    """The host declined a request, or the device gave up waiting."""
+    found = state.get("claims", {}).pop(claim, None) if isinstance(claim, str) else None
+    if found is None:
+        raise Refused("not_found", _("That request is no longer open."))
+    return [{"kind": "claim_end", "claim": claim, "player": found["player"], "outcome": outcome}]
+
+
+def _drop_claims(state: State, pids: set[str]) -> None:
+    claims = state.get("claims", {})
+    for cid in [k for k, c in claims.items() if c["player"] in pids]:
+        del claims[cid]
+
+
+def _reseat(case: Case, state: State, *, player: Any = None, how: Any = "code") -> list[Event]:
+    """The seat moved to a new device (by its seat code, or the host confirmed it)."""
+    p = _known_player(state, player)
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    if p["removed"]:
+        raise Refused("invalid", _("That seat is not in the game."))
+    _drop_claims(state, {player})
+    return [{"kind": "reseat", "player": player, "how": how}]
+
+
+def _merge(case: Case, state: State, *, player: Any = None, into: Any = None) -> list[Event]:
+    """A duplicate seat (a rejoin made "Bo (2)") goes into the original one.
+
+    The original keeps its committee and role. The duplicate's open votes,
+    reflections and ideas go over where the original has none of its own (so
+    nothing counts twice), and the duplicate leaves the game.
+    """
+    dup, orig = _known_player(state, player), _known_player(state, into)
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    if player == into:
+        raise Refused("invalid", _("Choose two different seats."))
+    if dup["removed"] or orig["removed"]:
+        raise Refused("invalid", _("Let the player back in first."))
+    same = dup["committee"] is not None and dup["committee"] == orig["committee"]
+    if same:
+        c = state["committees"][dup["committee"]]
+        for d in c["decisions"].values():
+            if d["locked"] is None and player in d["votes"] and into not in d["votes"]:
+                d["votes"][into] = d["votes"][player]
+        answers = c["reflections"].pop(player, {})
+        for q, text in answers.items():
+            c["reflections"].setdefault(into, {}).setdefault(q, text)
+    for c in state["committees"].values():
+        for idea in c["ideas"]:
+            if idea["author"] == player:
+                idea["author"] = into
+        if not same:
+            c["reflections"].pop(player, None)
+    _unseat(case, state, player)
+    dup["removed"] = True
+    dup["merged"] = into
+    _drop_claims(state, {player, into})
+    return [{"kind": "merge", "player": player, "into": into}]
 
 
 # --- actions: the host runs the session ------------------------------------------------
@@ -969,6 +1055,10 @@ _HANDLERS = {
     "reflect": _reflect,
     "presence": _presence,
     "reset_presence": _reset_presence,
+    "claim": _claim,
+    "claim_end": _claim_end,
+    "reseat": _reseat,
+    "merge": _merge,
 }
 
 

@@ -216,7 +216,8 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
     if session.purged_at is not None:  # the seat is gone with the data: say so, politely
         return render(request, "game/purged.html", {"session": session}, status=410)
     token = request.COOKIES.get(seat_cookie(session.code))
-    if actions.seat_for(session, token) is None:
+    seat = actions.seat_for(session, token)
+    if seat is None:
         return redirect(_join_url(session.code))
     successor = _successor(session, token)
     if successor is not None:  # "play again": the seat carried over with the same token
@@ -230,6 +231,7 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
             "session": session,
             "server_time": time.time(),
             "case_only_in": case_only_in(session),
+            "seat_code": actions.ensure_seat_code(seat),  # shown under the role card
         },
     )
 

@@ -454,6 +454,7 @@ def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None =
                 "committee": p["committee"],
                 "removed": p["removed"],
                 "online": p.get("online", 0) > 0,
+                "merged": p.get("merged"),
             }
             for pid, p in state["players"].items()
         },
@@ -461,7 +462,16 @@ def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None =
             cid: committee_part(case, state, cid, audience="host", maps=maps)
             for cid in state["committees"]
         },
+        "claims": claims_part(state),
     }
+
+
+def claims_part(state: rules.State) -> list[dict]:
+    """New devices asking the host for a seat (game.actions keeps the tokens)."""
+    return [
+        {"id": cid, "player": c["player"], "name": state["players"][c["player"]]["name"]}
+        for cid, c in sorted(state.get("claims", {}).items(), key=lambda kv: int(kv[0]))
+    ]
 
 
 def projector_view(case: Case, state: rules.State, meta: dict) -> View:

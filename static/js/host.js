@@ -214,8 +214,102 @@
       (p.removed
         ? '<button type="button" class="button button-small" data-act="readmit" data-player="' + attr(pid) + '" data-testid="readmit-' + attr(pid) + '">' + esc(gettext("Let back in")) + "</button>"
         : '<button type="button" class="button button-small" data-act="remove" data-player="' + attr(pid) + '" data-testid="remove-' + attr(pid) + '"' + (ended ? " disabled" : "") + ">" + esc(gettext("Remove")) + "</button>") +
-      "</div>";
+      seatButtonsHTML(pid) + "</div>";
   }
+
+  // --- seats that come back (game/seats.py): requests, seat codes, duplicates ---------------------
+
+  var seatNote = null;  // {name, code}: a seat code the host asked for, until closed
+  var merging = null;  // the duplicate whose merge the host is about to confirm
+
+  /* "Bo (2)" made by rejoining, and the seat it duplicates ("Bo"), if both are in the game. */
+  function original(pid) {
+    var p = view.players[pid];
+    var m = /^(.*) \(\d+\)$/.exec(p.name);
+    if (!m || p.removed) return null;
+    var base = m[1].toLowerCase();
+    return playerIds().filter(function (q) {
+      return q !== pid && !view.players[q].removed && view.players[q].name.toLowerCase() === base;
+    })[0] || null;
+  }
+
+  function seatButtonsHTML(pid) {
+    var p = view.players[pid];
+    if (p.removed || view.session.status === "ended") return "";
+    var out = '<button type="button" class="button button-small" data-act="seat-code" data-player="' + attr(pid) + '" data-testid="seat-code-' + attr(pid) + '">' +
+      esc(gettext("New device")) + "</button>";
+    var into = original(pid);
+    if (into) {
+      var label = fmt(gettext("Merge into %(name)s"), { name: view.players[into].name });
+      out += merging === pid
+        ? '<button type="button" class="button button-small button-danger" data-act="merge" data-player="' + attr(pid) + '" data-into="' + attr(into) + '" data-testid="merge-confirm-' + attr(pid) + '">' + esc(gettext("Yes, merge")) + "</button>" +
+          '<button type="button" class="button button-small" data-act="merge-cancel" data-player="' + attr(pid) + '">' + esc(gettext("Cancel")) + "</button>"
+        : '<button type="button" class="button button-small" data-act="merge-ask" data-player="' + attr(pid) + '" data-testid="merge-' + attr(pid) + '">' + esc(label) + "</button>";
+    }
+    return out;
+  }
+
+  function claimsBlocks() {
+    var blocks = (view.claims || []).map(function (c) {
+      return ["claim" + c.id, '<div class="panel claim" role="group" aria-label="' + attr(gettext("Request for a seat")) + '" data-testid="claim-' + attr(c.player) + '"><p>' +
+        esc(fmt(gettext("%(name)s asks for their seat on a new device. Is that person in the room?"), { name: c.name })) + '</p><p class="button-row">' +
+        '<button type="button" class="button button-primary" data-act="claim" data-answer="confirm" data-claim="' + attr(c.id) + '" data-testid="claim-confirm-' + attr(c.player) + '">' +
+        esc(fmt(gettext("Yes: give %(name)s the seat"), { name: c.name })) + "</button>" +
+        '<button type="button" class="button" data-act="claim" data-answer="decline" data-claim="' + attr(c.id) + '" data-testid="claim-decline-' + attr(c.player) + '">' + esc(gettext("Decline")) + "</button></p></div>"];
+    });
+    if (seatNote) {
+      blocks.push(["note", '<div class="panel claim" role="status" data-testid="seat-code-note"><p>' +
+        esc(fmt(gettext("Seat code of %(name)s:"), { name: seatNote.name })) + ' <strong class="seat-code-big" data-testid="seat-code-value">' + esc(seatNote.code) + "</strong></p><p>" +
+        esc(fmt(gettext("On the new device, %(name)s types the code from the big screen, their name and this seat code."), { name: seatNote.name })) + '</p>' +
+        '<p><button type="button" class="button" data-act="seat-note-close">' + esc(gettext("Close")) + "</button></p></div>"]);
+    }
+    return blocks;
+  }
+
+  function post(url, data) {
+    var csrf = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    var body = new URLSearchParams(data || {});
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRFToken": csrf ? csrf.value : "" },
+    }).then(function (r) {
+      return r.json().then(function (json) {
+        if (!r.ok) throw new Error(json.reason || gettext("Something went wrong; please try again."));
+        return json;
+      });
+    }).catch(function (err) { PM.toast(err.message); return null; });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest ? ev.target.closest("button[data-act]") : null;
+    if (!el || el.disabled || !view) return;
+    var act = el.getAttribute("data-act"), pid = el.getAttribute("data-player");
+    var base = "/host/" + encodeURIComponent(code) + "/";
+    if (act === "claim") {
+      el.disabled = true;
+      var answer = el.getAttribute("data-answer");
+      post(base + "claims/" + encodeURIComponent(el.getAttribute("data-claim")) + "/" + answer + "/").then(function (ok) {
+        if (ok) PM.toast(answer === "confirm" ? gettext("The seat is on the new device.") : gettext("The request is declined."), "ok");
+        el.disabled = false;
+      });
+    } else if (act === "seat-code") {
+      post(base + "seats/" + encodeURIComponent(pid) + "/code/").then(function (data) {
+        if (data) { seatNote = { name: data.name, code: data.seat_code }; render(view); }
+      });
+    } else if (act === "seat-note-close") {
+      seatNote = null;
+      render(view);
+    } else if (act === "merge-ask" || act === "merge-cancel") {
+      merging = act === "merge-ask" ? pid : null;
+      render(view);
+    } else if (act === "merge") {
+      merging = null;
+      post(base + "seats/" + encodeURIComponent(pid) + "/merge/", { into: el.getAttribute("data-into") }).then(function (ok) {
+        if (ok) PM.toast(gettext("The seats are merged."), "ok");
+        render(view);
+      });
+    }
+  });
 
   // --- render -------------------------------------------------------------------------------------
 
@@ -254,6 +348,8 @@
     view = v;
     settleMoves();
     PM.update(document.getElementById("summary"), [["s", summaryHTML()]]);
+    var claims = document.getElementById("claims");
+    if (claims) PM.update(claims, claimsBlocks());
     PM.update(document.getElementById("lobby-panel"), lobbyBlocks());
     PM.update(document.getElementById("controls"), controlsBlocks());
     var grid = committeeIds().map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });

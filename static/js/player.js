@@ -19,7 +19,9 @@
     next: null,  // the code of the game the host started next ("play again")
     seen: null,  // "round:key" of every decision shown so far, to point out new ones
     fresh: [],  // decisions that arrived during the round (an injected event card)
-    folded: null,  // the host's message as it was when the player folded it away
+    msgOpen: null,  // the host's message as it was when the player opened it in full
+    back: null,  // {from, to}: the host stepped back a round (a notice until the next change)
+    lastRound: null,  // the round shown last, to see a step back
     ideaOrder: {},  // decision key -> idea ids in the order last shown
     dotting: 0,  // until then the pool keeps its order: the player is giving dots
   };
@@ -119,15 +121,35 @@
 
   // --- tasks -----------------------------------------------------------------------------------
 
-  /* The host's message, in the sticky header: up to three lines, or folded to one. */
+  /* The host's message, in the content under the tabs: two lines, and the whole of it
+     with a tap ("Read the whole message"); the button shows only when there is more. */
   function messageHTML() {
     var text = view.session.message;
     if (!text) return "";
-    var folded = ui.folded === text;
-    return '<div class="alert alert-message' + (folded ? " is-folded" : "") + '" role="status" data-testid="host-message">' +
-      '<p class="alert-text" id="host-message-text"><strong class="alert-kicker">' + esc(gettext("Message from the host")) + ":</strong> " + esc(text) + "</p>" +
-      '<button type="button" class="alert-button" data-act="fold" data-focus="fold" aria-controls="host-message-text" aria-expanded="' + (folded ? "false" : "true") + '">' +
-      esc(folded ? gettext("Show") : gettext("Hide")) + "</button></div>";
+    var open = ui.msgOpen === text;
+    return '<div class="alert alert-message' + (open ? " is-open" : "") + '" role="status" data-testid="host-message">' +
+      '<p class="alert-kicker">' + esc(gettext("Message from the host")) + "</p>" +
+      '<p class="alert-text" id="host-message-text" data-testid="host-message-text">' + esc(text) + "</p>" +
+      '<button type="button" class="alert-button alert-more" data-act="message-more" data-focus="message-more" aria-controls="host-message-text" aria-expanded="' + (open ? "true" : "false") + '" data-testid="message-more">' +
+      esc(open ? gettext("Show less") : gettext("Read the whole message")) + "</button></div>";
+  }
+
+  /* The host went back a round: say so where the player reads, until the next round change. */
+  function backHTML() {
+    if (!ui.back || view.session.status !== "running") return "";
+    var info = view.session.round_info;
+    return '<div class="alert alert-back" role="status" data-testid="round-back"><div class="alert-main">' +
+      '<p class="alert-text"><strong>' + esc(gettext("The host went back a round")) + "</strong> " +
+      esc(fmt(gettext("to round %(n)s: %(title)s."), { n: view.session.round + 1, title: info.title })) + "</p></div>" +
+      '<button type="button" class="alert-close" data-act="dismiss-back" data-focus="dismiss-back" aria-label="' + attr(gettext("Dismiss")) + '">×</button></div>';
+  }
+
+  /* One line that stays at the top while the player scrolls (the header itself scrolls away). */
+  function miniHTML() {
+    var s = view.session;
+    var title = s.status === "running" ? s.round_info.title : s.title;  // the round's name says most
+    return '<span class="mini-title">' + esc(title) + "</span>" + (s.status === "running"  // not PM.timerHTML: no second "timer" for tests or screen readers
+      ? '<span class="timer timer-mini" data-timer><span class="timer-label"></span> <span class="timer-value"></span></span>' : "");
   }
 
   function nextHTML() {
@@ -160,7 +182,7 @@
     });
   }
 
-  /* One line in the sticky header for the newest card not yet looked at (+ how many more). */
+  /* One line above the tasks for the newest card not yet looked at (+ how many more). */
   function freshHTML() {
     if (!ui.fresh.length || view.me.removed || view.session.status !== "running") return "";
     var k = ui.fresh[ui.fresh.length - 1];
@@ -656,7 +678,7 @@
     var card = view.me.card;
     var secret = '<p class="secret">' + esc(gettext("Only for you: do not show it to the others.")) + "</p>";
     if (!card) {
-      return [["role", '<div class="panel notice"><p>' + esc(gettext("You get your role card when the host has formed the committees.")) + "</p></div>"]];
+      return [["role", '<div class="panel notice"><p>' + esc(gettext("You get your role card when the host has formed the committees.")) + "</p></div>"], ["seat", seatCodeHTML()]];
     }
     var html;
     if (card.kind === "role") {
@@ -675,7 +697,17 @@
       html = '<article class="panel role-card" data-testid="role-card"><h2>' + esc(gettext("Member of the committee")) + "</h2><p>" +
         esc(gettext("You have no leadership role this round: vote, argue and help the committee decide.")) + "</p></article>";
     }
-    return [["role", html]];
+    return [["role", html], ["seat", seatCodeHTML()]];
+  }
+
+  /* The seat code: with it (and the name) the player takes the seat to a new device. */
+  function seatCodeHTML() {
+    var seat = app.getAttribute("data-seat-code");
+    if (!seat || view.me.removed) return "";
+    return '<aside class="panel seat-code-box" data-testid="seat-code-box" aria-labelledby="seat-code-title"><h2 class="task-title" id="seat-code-title">' + esc(gettext("Your seat code")) + "</h2>" +
+      '<p class="seat-code" data-testid="seat-code">' + esc(seat) + "</p>" +
+      "<p>" + esc(gettext("New phone, or the battery ran out? On another device, join with the game's code and your name, and type this seat code: you get your own seat and role back.")) + "</p>" +
+      '<p class="hint">' + esc(gettext("Keep it to yourself, like your role card.")) + "</p></aside>";
   }
 
   // --- render --------------------------------------------------------------------------------
@@ -707,17 +739,92 @@
     if (ui.confirm && !open[ui.confirm]) ui.confirm = null;
   }
 
+  /* A step back: the round shown goes down while the game runs. */
+  function noteRound() {
+    var s = view.session;
+    if (s.status !== "running") { ui.lastRound = null; ui.back = null; return; }
+    if (ui.lastRound !== null && s.round !== ui.lastRound) {
+      ui.back = s.round < ui.lastRound ? { from: ui.lastRound, to: s.round } : null;
+    }
+    ui.lastRound = s.round;
+  }
+
+  /* The message's "read it all" button only when two lines do not hold it. */
+  function fitMessage() {
+    var box = document.querySelector('[data-testid="host-message"]');
+    if (!box) return;
+    var text = box.querySelector(".alert-text");
+    var more = !box.classList.contains("is-open") && text.scrollHeight > text.clientHeight + 2;
+    box.classList.toggle("is-short", !more && !box.classList.contains("is-open"));
+  }
+
+  // --- drafts survive a reload: what is not sent yet, per session and seat -----------------
+
+  var DRAFT_DAYS = 2;
+  var draftKey = null, draftSaved = null;
+  function loadDrafts() {
+    draftKey = "pm-drafts:" + code + ":" + view.me.id;
+    var saved = null;
+    try { saved = JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (e) { saved = null; }
+    if (!saved || Date.now() - (saved.t || 0) > DRAFT_DAYS * 864e5) return;
+    Object.keys(saved.pending || {}).forEach(function (k) { if (ui.pending[k] === undefined) ui.pending[k] = saved.pending[k]; });
+    Object.keys(saved.drafts || {}).forEach(function (k) {
+      if (!Object.prototype.hasOwnProperty.call(PM.drafts, k)) PM.drafts[k] = saved.drafts[k];
+    });
+  }
+  function saveDrafts() {
+    if (!draftKey) return;
+    var drafts = {};
+    Object.keys(PM.drafts).forEach(function (k) { if (PM.drafts[k]) drafts[k] = PM.drafts[k]; });
+    var data = JSON.stringify({ pending: ui.pending, drafts: drafts });
+    if (data === draftSaved) return;
+    draftSaved = data;
+    try {
+      if (data === '{"pending":{},"drafts":{}}') window.localStorage.removeItem(draftKey);
+      else window.localStorage.setItem(draftKey, data.slice(0, -1) + ',"t":' + Date.now() + "}");
+    } catch (e) { /* private mode or full: the draft lives on in memory */ }
+  }
+  var saveTimer = null;
+  document.addEventListener("input", function () {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveDrafts, 300);
+  });
+  window.addEventListener("pagehide", saveDrafts);
+
+  // --- the header collapses to one line while scrolling --------------------------------------
+
+  var mini = document.getElementById("mini-head");
+  var fullHead = document.querySelector(".play-head");
+  if (mini && fullHead && window.IntersectionObserver) {
+    new IntersectionObserver(function (entries) {
+      var out = !entries[0].isIntersecting;
+      mini.classList.toggle("is-shown", out);
+    }, { threshold: 0 }).observe(fullHead);
+  }
+
   var lastStatus = null;
+  var firstSeat = null;
   function render(v) {
     view = v;
+    if (firstSeat === null) {
+      firstSeat = view.me.id;
+      loadDrafts();
+    } else if (view.me.id !== firstSeat) {
+      location.reload();  // a merge moved this device into another seat: start afresh there
+      return;
+    }
     tidyPending();
     noteFresh();
+    noteRound();
     PM.update(document.getElementById("round-header"), [["h", headerHTML()]]);
-    PM.update(document.getElementById("alerts"), [["message", messageHTML()], ["fresh", freshHTML()]]);
+    if (mini) PM.update(mini, [["m", miniHTML()]]);
+    PM.update(document.getElementById("alerts"), [["back", backHTML()], ["message", messageHTML()], ["fresh", freshHTML()]]);
+    fitMessage();
     PM.update(document.getElementById("panel-tasks"), taskBlocks());
     PM.update(document.getElementById("panel-case"), caseBlocks());
     PM.update(document.getElementById("panel-role"), roleBlocks());
     PM.paintTimers();
+    saveDrafts();
     if (view.session.status !== lastStatus) {
       lastStatus = view.session.status;
       checkNext();
@@ -823,9 +930,8 @@
       render(view);
       var target = document.getElementById("decision-" + keyId(key));
       if (target) {
-        // Below the sticky header, whatever its height now.
-        var head = document.querySelector(".sticky-head");
-        var top = target.getBoundingClientRect().top + window.pageYOffset - (head ? head.offsetHeight : 0) - 8;
+        // Below the one-line header that stays at the top while scrolling.
+        var top = target.getBoundingClientRect().top + window.pageYOffset - (mini ? mini.offsetHeight : 0) - 8;
         window.scrollTo(0, Math.max(0, top));
         target.focus({ preventScroll: true });
       }
@@ -837,9 +943,15 @@
       document.getElementById("tab-" + ui.tab).focus({ preventScroll: true });
       return;
     }
-    if (act === "fold") {
-      ui.folded = ui.folded === view.session.message ? null : view.session.message;
+    if (act === "message-more") {
+      ui.msgOpen = ui.msgOpen === view.session.message ? null : view.session.message;
       render(view);
+      return;
+    }
+    if (act === "dismiss-back") {
+      ui.back = null;
+      render(view);
+      document.getElementById("tab-" + ui.tab).focus({ preventScroll: true });
       return;
     }
     var d = find(el.getAttribute("data-key"));
