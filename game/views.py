@@ -317,6 +317,11 @@ class CreateSessionForm(forms.Form):
         required=False,
         initial=rules.DEFAULT_OPTIONS["personas"],
     )
+    autostart_timer = forms.BooleanField(
+        label=gettext_lazy("Start the timer by itself when a round with decisions begins"),
+        required=False,
+        initial=rules.DEFAULT_OPTIONS["autostart_timer"],
+    )
 
     def __init__(self, *args, versions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -333,6 +338,7 @@ class CreateSessionForm(forms.Form):
             "rotate_roles": data["rotate_roles"],
             "lock_on_timeout": data["lock_on_timeout"],
             "personas": data["personas"],
+            "autostart_timer": data["autostart_timer"],
         }
 
 
