@@ -20,6 +20,8 @@ urlpatterns = [
     path("host/<str:code>/projector/", views.projector, name="projector"),
     path("host/<str:code>/again/", views.play_again, name="play-again"),
     path("host/<str:code>/bots/", views.start_bots, name="bots"),
+    path("host/<str:code>/preview/<str:pid>/", views.preview, name="preview"),
+    path("host/<str:code>/preview/<str:pid>/view.json", views.preview_view, name="preview-view"),
     # The debrief and the downloads (game.reports): debrief, export-zip, -xlsx, -json.
     path("", include("game.reports_urls")),
     # The take-home summary, the handout and deleting the personal data (game.summary_views).

@@ -130,6 +130,16 @@
       esc(folded ? gettext("Show") : gettext("Hide")) + "</button></div>";
   }
 
+  /* The host stepped back to this round: said once on the phone, until dismissed or the next round. */
+  function backHTML() {
+    var s = view.session;
+    if (!s.stepped_back || s.status !== "running" || ui.backSeen === s.round) return "";
+    return '<div class="alert alert-back" role="status" data-testid="stepped-back"><p class="alert-text">' +
+      '<strong class="alert-kicker">' + esc(gettext("The host went back to this round.")) + "</strong> " +
+      esc(gettext("What was decided stays decided.")) + "</p>" +
+      '<button type="button" class="alert-close" data-act="dismiss-back" data-focus="dismiss-back" aria-label="' + attr(gettext("Dismiss")) + '">×</button></div>';
+  }
+
   function nextHTML() {
     if (!ui.next) return "";
     return '<div class="banner banner-next" role="status"><p>' +
@@ -713,7 +723,7 @@
     tidyPending();
     noteFresh();
     PM.update(document.getElementById("round-header"), [["h", headerHTML()]]);
-    PM.update(document.getElementById("alerts"), [["message", messageHTML()], ["fresh", freshHTML()]]);
+    PM.update(document.getElementById("alerts"), [["back", backHTML()], ["message", messageHTML()], ["fresh", freshHTML()]]);
     PM.update(document.getElementById("panel-tasks"), taskBlocks());
     PM.update(document.getElementById("panel-case"), caseBlocks());
     PM.update(document.getElementById("panel-role"), roleBlocks());
@@ -829,6 +839,11 @@
         window.scrollTo(0, Math.max(0, top));
         target.focus({ preventScroll: true });
       }
+      return;
+    }
+    if (act === "dismiss-back") {
+      ui.backSeen = view.session.round;
+      render(view);
       return;
     }
     if (act === "dismiss-fresh") {
