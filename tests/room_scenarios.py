@@ -177,6 +177,18 @@ def build(screens: tuple[str, ...] = SCREENS, names: int = 40, history: bool = T
             _do(session, kind="end")
         state = _state(session)
         info["committees"] = len(state["committees"])
+        if state["status"] == "running":  # what the host's "advance anyway?" must count
+            from game import rules
+
+            case = session.case
+            still = [
+                sum(
+                    d["locked"] is None and rules.task_of(case, d).required
+                    for d in rules.round_decisions(case, state, c).values()
+                )
+                for c in state["committees"].values()
+            ]
+            info["open"] = {"decisions": sum(still), "committees": sum(1 for n in still if n)}
         info["players"] = {p["name"]: pid for pid, p in state["players"].items()}
         info["roles"] = {
             pid: role for c in state["committees"].values() for pid, role in c["roles"].items()

@@ -334,7 +334,7 @@
     if (!table) return cards;
     var meters = view.committees[ids[0]].meters;
     return cards + '<table class="pj-compare" data-testid="compare"><thead><tr><th scope="col"><span class="sr-only">' + esc(gettext("Meter")) + "</span></th>" +
-      ids.map(function (cid) { return '<th scope="col">' + esc(view.committees[cid].name) + "</th>"; }).join("") + "</tr></thead><tbody>" +
+      ids.map(function (cid) { return '<th scope="col">' + esc(committeeName(view.committees[cid])) + "</th>"; }).join("") + "</tr></thead><tbody>" +
       meters.map(function (m, row) {
         return '<tr><th scope="row">' + esc(m.label) + "</th>" + ids.map(function (cid) {
           var value = ((view.committees[cid].meters || [])[row] || {}).value;
