@@ -492,7 +492,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         action = protocol.to_action(msg)
         if self.viewer == "player":
             action["player"] = self.pid  # a player acts in their own seat, never another's
-        if action["kind"] == "timer":
+        if action["kind"] in ("timer", "start", "advance"):  # start/advance may start the clock
             action["now"] = time.time()
         await self._act(action, ref=msg.ref, op_id=getattr(msg, "op_id", None))
 

@@ -206,6 +206,14 @@ class Inject(Action):
 class Message(Action):
     type: Literal["message"]
     text: Text(2000)
+    keep: bool = False  # stays when the host advances (else a message belongs to its round)
+
+
+class Rename(Action):
+    type: Literal["rename"]
+    player: Key
+    name: Text(200)
+    hide: bool = False  # an offensive name hidden behind a neutral one
 
 
 class End(Action):
@@ -214,7 +222,9 @@ class End(Action):
 
 COMMON = (Sync, Ping)
 PLAYER = (Vote, Lock, Idea, Reflect)
-HOST = (Form, Move, Remove, Readmit, Start, Advance, Back, Timer, LockAll, Inject, Message, End)
+HOST = (
+    Form, Move, Remove, Readmit, Start, Advance, Back, Timer, LockAll, Inject, Message, End, Rename
+)  # fmt: skip
 PROJECTOR = ()
 
 

@@ -59,6 +59,9 @@ DEFAULT_OPTIONS = {
     "rotate_roles": False,
     "lock_on_timeout": True,
     "personas": True,
+    # The round clock starts by itself when a round with decisions begins (the host
+    # may still pause it); off, the host starts it by hand as before.
+    "autostart_timer": True,
 }
 
 
@@ -95,6 +98,9 @@ def new_state(case: Case, options: dict[str, Any] | None = None) -> State:
         "message": "",
         "seq": 0,
         "reached": -1,
+        "timer_started": False,
+        "stepped_back": False,
+        "message_keep": False,
     }
 
 
@@ -364,6 +370,20 @@ def _outcome(case: Case, c: dict) -> str:
     return next(o.id for o in case.outcomes if _all_hold(c, o.when))
 
 
+def _autostart(case: Case, state: State, now: float | None) -> list[Event]:
+    """Start the round clock by itself, when the host chose that and the round has decisions.
+
+    Only with ``now`` (the rules have no clock): the websocket layer passes it for
+    ``start`` and ``advance``; a caller without it starts the timer by hand.
+    """
+    round_ = case.rounds[state["round"]]
+    if now is None or not state["options"].get("autostart_timer") or not round_.tasks:
+        return []
+    state["timer"]["ends_at"] = now + state["timer"]["remaining"]
+    state["timer_started"] = True
+    return [{"kind": "timer", "op": "start", "seconds": None, "auto": True}]
+
+
 def _enter_round(case: Case, state: State, index: int) -> list[Event]:
     """Set up round ``index`` for every committee.
 
@@ -376,6 +396,8 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
     state["round"] = index
     state["reached"] = max(index, state["reached"])
     state["timer"] = {"remaining": round_.minutes * 60, "ends_at": None, "fired": False}
+    state["timer_started"] = False
+    state["stepped_back"] = False
     events: list[Event] = [{"kind": "round", "round": index}]
     for cid, c in state["committees"].items():
         if state["options"]["rotate_roles"] and index > 0 and first_time:
@@ -706,7 +728,7 @@ def _merge(case: Case, state: State, *, player: Any = None, into: Any = None) ->
 # --- actions: the host runs the session ------------------------------------------------
 
 
-def _start(case: Case, state: State) -> list[Event]:
+def _start(case: Case, state: State, *, now: float | None = None) -> list[Event]:
     if state["status"] != "lobby":
         raise Refused("closed", _("The session has already started."))
     if not state["committees"]:
@@ -714,7 +736,8 @@ def _start(case: Case, state: State) -> list[Event]:
     if any(p["committee"] is None and not p["removed"] for p in state["players"].values()):
         raise Refused("invalid", _("Some players have no committee yet."))
     state["status"] = "running"
-    return [{"kind": "start"}] + _enter_round(case, state, 0)
+    events = [{"kind": "start"}] + _enter_round(case, state, 0)
+    return events + _autostart(case, state, now)
 
 
 def _record_meters(state: State) -> list[Event]:
@@ -734,11 +757,16 @@ def _record_meters(state: State) -> list[Event]:
     return events
 
 
-def _advance(case: Case, state: State) -> list[Event]:
+def _advance(case: Case, state: State, *, now: float | None = None) -> list[Event]:
     _running(state)
     if state["round"] + 1 >= len(case.rounds):
         raise Refused("invalid", _("This is the last round; end the session instead."))
-    return _record_meters(state) + _enter_round(case, state, state["round"] + 1)
+    events = _record_meters(state) + _enter_round(case, state, state["round"] + 1)
+    if state["message"] and not state.get("message_keep"):
+        # A message belongs to its round unless the host asked to keep it.
+        state["message"] = ""
+        events.append({"kind": "message", "text": "", "auto": True})
+    return events + _autostart(case, state, now)
 
 
 def _back(case: Case, state: State) -> list[Event]:
@@ -748,6 +776,8 @@ def _back(case: Case, state: State) -> list[Event]:
     state["round"] -= 1
     round_ = case.rounds[state["round"]]
     state["timer"] = {"remaining": round_.minutes * 60, "ends_at": None, "fired": False}
+    state["timer_started"] = False
+    state["stepped_back"] = True  # the phones say so, until the next round begins
     return [{"kind": "round", "round": state["round"], "back": True}]
 
 
@@ -781,6 +811,7 @@ def _timer(case: Case, state: State, *, op: str, now: float, seconds: int = 60) 
         if t["remaining"] <= 0:
             raise Refused("invalid", _("The time is up; add time first."))
         t["ends_at"] = now + t["remaining"]
+        state["timer_started"] = True
     elif op == "pause":
         if t["ends_at"] is None:
             raise Refused("invalid", _("The timer is not running."))
@@ -845,11 +876,36 @@ def _inject(case: Case, state: State, *, card: str, committee: str | None = None
     return events
 
 
-def _message(case: Case, state: State, *, text: str) -> list[Event]:
+def _message(case: Case, state: State, *, text: str, keep: bool = False) -> list[Event]:
     if not isinstance(text, str) or len(text.strip()) > MAX_MESSAGE_LENGTH:
         raise Refused("invalid", _("A message is at most %(n)s characters."), n=MAX_MESSAGE_LENGTH)
+    if type(keep) is not bool:
+        raise Refused("invalid", _("Keep is yes or no."))
     state["message"] = text.strip()
-    return [{"kind": "message", "text": state["message"]}]
+    state["message_keep"] = keep and bool(state["message"])
+    event: Event = {"kind": "message", "text": state["message"]}
+    return [event | {"keep": True}] if state["message_keep"] else [event]
+
+
+def _rename(
+    case: Case, state: State, *, player: Any = None, name: Any = None, hide: Any = False
+) -> list[Event]:
+    """The host renames a player, or hides an offensive name behind a neutral one.
+
+    ``hide`` only marks why (the host's page sends a neutral name such as
+    "Spiller 7" in its own language); every view shows the new name at once.
+    """
+    p = _known_player(state, player)
+    if type(hide) is not bool:
+        raise Refused("invalid", _("Hide is yes or no."))
+    cleaned = clean_name(name)
+    if cleaned == p["name"]:
+        raise Refused("invalid", _("The player already has that name."))
+    others = {pid: q for pid, q in state["players"].items() if pid != player}
+    new = _unique_name({"players": others}, cleaned)
+    p["name"] = new
+    p["hidden"] = hide
+    return [{"kind": "rename", "player": player, "name": new, "hidden": hide}]
 
 
 # --- actions: players decide -----------------------------------------------------------
@@ -1049,6 +1105,7 @@ _HANDLERS = {
     "lock_all": _lock_all,
     "inject": _inject,
     "message": _message,
+    "rename": _rename,
     "vote": _vote,
     "lock": _lock,
     "idea": _idea,

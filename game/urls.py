@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("host/<str:code>/seats/<str:pid>/code/", seats.host_seat_code, name="host-seat-code"),
     path("host/<str:code>/seats/<str:pid>/merge/", seats.host_merge, name="host-merge"),
+    path("host/<str:code>/preview/<str:pid>/", views.preview, name="preview"),
+    path("host/<str:code>/preview/<str:pid>/view.json", views.preview_view, name="preview-view"),
     # The debrief and the downloads (game.reports): debrief, export-zip, -xlsx, -json.
     path("", include("game.reports_urls")),
     # The take-home summary, the handout and deleting the personal data (game.summary_views).

@@ -35,12 +35,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext, gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 
-from . import actions, bots, rules
+from . import actions, bots, rules, visibility
 from .consumers import seat_cookie
 from .models import Session, hash_token
 
@@ -319,6 +320,11 @@ class CreateSessionForm(forms.Form):
         required=False,
         initial=rules.DEFAULT_OPTIONS["personas"],
     )
+    autostart_timer = forms.BooleanField(
+        label=gettext_lazy("Start the timer by itself when a round with decisions begins"),
+        required=False,
+        initial=rules.DEFAULT_OPTIONS["autostart_timer"],
+    )
 
     def __init__(self, *args, versions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -335,6 +341,7 @@ class CreateSessionForm(forms.Form):
             "rotate_roles": data["rotate_roles"],
             "lock_on_timeout": data["lock_on_timeout"],
             "personas": data["personas"],
+            "autostart_timer": data["autostart_timer"],
         }
 
 
@@ -494,3 +501,41 @@ def start_bots(request: HttpRequest, code: str) -> HttpResponse:
     log.info("started %s bots in %s", count, session.code)
     messages.success(request, gettext("%(n)s bot players are joining.") % {"n": count})
     return redirect("dashboard", code=session.code)
+
+
+# --- the host's preview of a phone --------------------------------------------------------
+
+
+def _preview_view(session: Session, pid: str) -> dict:
+    """What the phone of seat ``pid`` shows now: the player's own view, made where every
+    view is made (game.visibility), so the preview can show nothing the phone does not."""
+    if pid not in session.state["players"]:
+        raise Http404
+    return visibility.player_view(session.case, session.state, pid, session.meta())
+
+
+@host_required
+@require_GET
+@xframe_options_sameorigin  # shown in a frame on the host's own dashboard
+def preview(request: HttpRequest, code: str, pid: str) -> HttpResponse:
+    """A read-only copy of one player's phone page; nothing on it can act."""
+    session = own_session(request, code)
+    view = _preview_view(session, pid)
+    return render(
+        request,
+        "game/preview.html",
+        {
+            "session": session,
+            "server_time": time.time(),
+            "preview": {"view": view, "v": session.version, "name": view["me"]["name"]},
+            "preview_url": reverse("preview-view", args=[session.code, pid]),
+        },
+    )
+
+
+@host_required
+@require_GET
+def preview_view(request: HttpRequest, code: str, pid: str) -> JsonResponse:
+    """The preview's view now, polled by static/js/preview.js (no websocket, no presence)."""
+    session = own_session(request, code)
+    return JsonResponse({"v": session.version, "view": _preview_view(session, pid)})

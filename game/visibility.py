@@ -104,8 +104,17 @@ def session_part(case: Case, state: rules.State, meta: dict) -> dict:
             "reflection": round_.reflection,
             "show_voices": round_.show_voices,
         },
-        "timer": {"remaining": t["remaining"], "ends_at": t["ends_at"], "fired": t["fired"]},
+        "timer": {
+            "remaining": t["remaining"],
+            "ends_at": t["ends_at"],
+            "fired": t["fired"],
+            # Never started this round: the clocks say "not started", not "paused".
+            "started": state.get("timer_started", True),
+        },
         "message": state["message"],
+        "message_keep": state.get("message_keep", False),
+        # The host stepped back to this round: the phones say so until the next one.
+        "stepped_back": state.get("stepped_back", False),
         "show_meters": meters_shown(case, state),
     }
 
@@ -177,6 +186,7 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
         out = {k: v for k, v in out.items() if k in keep} | (
             {"tally": out["tally"], "options": out["options"]} if task.public else {}
         )
+        out |= _room_part(case, c, d, task)
     return out
 
 
@@ -254,6 +264,18 @@ def _without_numbers(full: dict) -> dict:
         for r in full["rows"]
     ]
     return {"numbers": False, "rounds": full["rounds"], "rows": rows}
+
+
+def _room_part(case: Case, c: dict, d: dict, task: Any) -> dict:
+    """What the room may know of a decision: how many have voted (no names), and
+    once it is locked the split, counts per option (never who voted what)."""
+    extra: dict[str, Any] = {"votes": len(d["votes"])}
+    if task.type == "ideas":
+        extra["keep"] = task.keep
+    if d["locked"] is not None and not task.public and task.type != "catalyst":
+        extra["tally"] = rules.tally(case, c, d)
+        extra["options"] = [_option(o) for o in rules.options_of(case, c, d)]
+    return extra
 
 
 def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
@@ -344,6 +366,11 @@ def committee_part(
             cache[(cid, True)] = full_map
             cache[key] = full_map if show_meters else _without_numbers(full_map)
         part["stakeholder_map"] = cache[key]
+    else:  # the room: how many of the committee have answered everything this round
+        votable = [d for d in decisions.values() if rules.task_of(case, d).type != "catalyst"]
+        part["answered"] = sum(
+            all(p in d["votes"] for d in votable) for p in rules.active_members(state, cid)
+        )
     if audience == "host":
         part["history"] = c["history"]
         part["stakeholders"] = c["stakeholders"]

@@ -519,10 +519,9 @@ def test_round_problemforstaaelse_with_the_timer_and_an_injected_card(flow: Flow
     flow.advance("problemforstaaelse")
     dash = flow.dash
 
-    # the timer: start, pause, add a minute
+    # the timer: it started by itself with the round (autostart_timer); pause, add a minute
     timer = dash.locator("#controls").get_by_test_id("timer")
     value = timer.locator(".timer-value")
-    dash.get_by_test_id("timer-start").click()
     expect(timer).to_have_attribute("data-state", "running")
     dash.get_by_test_id("timer-pause").click()
     expect(timer).to_have_attribute("data-state", "paused")

@@ -210,8 +210,12 @@ async def test_a_vote_reaches_the_committee_the_host_and_the_projector_only_as_p
     # The host sees committee 1 change, and nothing else.
     assert [path for path, _value in host_event["patch"]] == [["committees", "1"]]
     assert host.view["committees"]["1"]["decisions"][0]["tally"] == {"f1": 1}
-    # The projector: the fokus task is not public, so not even the tally; committee 2: nothing.
-    assert projector_event["patch"] == []
+    # The projector: the fokus task is not public, so not the tally and not who voted, only
+    # how many have (the room's "3 of 4 have voted"); committee 2: nothing.
+    assert [path for path, _value in projector_event["patch"]] == [["committees", "1"]]
+    seen = projector.view["committees"]["1"]["decisions"][0]
+    assert seen["votes"] == 1 and "tally" not in seen and "voted" not in seen
+    assert "Bo" not in json.dumps(seen) and "f1" not in json.dumps(seen)
     assert cai_event["patch"] == []
     for client in (bo, dan, host, projector, cai):
         assert await client.nothing()
@@ -232,6 +236,8 @@ async def test_the_projector_sees_the_idea_wall_but_no_private_tally(formed_sess
         "prompt": "p",
         "locked": None,
         "public": False,
+        "votes": 0,  # how many have put dots, no names
+        "keep": 2,  # how many ideas go forward: the wall groups them
     }
 
 

@@ -218,6 +218,7 @@ def test_creating_a_session(client, alice, mini_case):
         "rotate_roles": False,
         "lock_on_timeout": True,
         "personas": False,
+        "autostart_timer": False,  # not ticked
     }
     listing = client.get("/host/").text
     assert session.code in listing and "Lobby" in listing

@@ -309,7 +309,10 @@ def check_projector_view(state: dict, view: dict) -> None:
         assert not {"seated", "log", "reflections", "history", "stakeholders"} & set(part)
         for d in part["decisions"]:
             assert "voted" not in d and "majority" not in d
-            assert ("tally" in d) == d["public"]
+            # The tally: while voting only where the case makes it public; after a lock the
+            # room sees the split (counts per option; no voters, checked above).
+            revealed = d["locked"] is not None and d["type"] != "catalyst"
+            assert ("tally" in d) == (d["public"] or revealed)
 
 
 # --- the tests ----------------------------------------------------------------------------

@@ -11,6 +11,12 @@
   var code = root.getAttribute("data-code");
   var view = null, client = null;
   var moving = {};  // player id -> the committee the host chose, until the view shows it
+  var renaming = null;  // the player whose name the rename dialog is for
+
+  /* The neutral name that hides an offensive one: "Player 7", by the order of joining. */
+  function neutralName(pid) {
+    return fmt(gettext("Player %(n)s"), { n: playerIds().indexOf(pid) + 1 });
+  }
 
   var SOURCES = {
     below: gettext("from below"), above: gettext("from above"), inside: gettext("from inside"), outside: gettext("from outside"),
@@ -73,7 +79,7 @@
 
   function controlsBlocks() {
     var s = view.session;
-    if (s.status !== "running") return [];
+    if (s.status !== "running") return { main: [], more: [] };
     var timer = s.timer, running = timer.ends_at != null;
     var last = s.round >= s.rounds.length - 1;
     var nextTitle = last ? "" : s.rounds[s.round + 1].title;
@@ -107,12 +113,85 @@
       '<p class="button-row"><button type="button" class="button" data-act="inject" data-testid="inject"' + (canInject && cards.length ? "" : " disabled") + ">" + esc(gettext("Send the card in")) + "</button></p>" +
       (canInject ? "" : '<p class="hint">' + esc(gettext("Cards can be injected in rounds where a committee decides.")) + "</p>") + "</div>";
     var messageBox = '<div class="panel control-group"><h2 class="h3">' + esc(gettext("Message to everyone")) + "</h2>" +
-      (s.message ? '<p class="current-message">' + esc(gettext("Showing now:")) + " <q>" + esc(s.message) + "</q></p>" : "") +
+      (s.message ? '<p class="current-message" data-testid="current-message">' + esc(gettext("Showing now:")) + " <q>" + esc(s.message) + "</q> " +
+        '<span class="hint">' + esc(s.message_keep ? gettext("(kept in the next rounds)") : gettext("(cleared when you advance)")) + "</span></p>" : "") +
       '<label for="host-message" class="sr-only">' + esc(gettext("Message")) + '</label><textarea id="host-message" class="textarea" rows="2" maxlength="500" data-draft="host-message" data-testid="message-text"></textarea>' +
       '<p class="counter" data-count-for="host-message" data-max="500"></p>' +
+      '<p class="check"><input type="checkbox" id="message-keep" data-testid="message-keep"><label for="message-keep">' + esc(gettext("Keep it when I advance to the next round")) + "</label></p>" +
       '<p class="button-row"><button type="button" class="button button-primary" data-act="message" data-testid="send-message">' + esc(gettext("Send to everyone")) + "</button>" +
       (s.message ? ' <button type="button" class="button" data-act="clear-message" data-testid="clear-message">' + esc(gettext("Clear the message")) + "</button>" : "") + "</p></div>";
-    return [["timer", timerBox], ["round", roundBox], ["inject", injectBox], ["message", messageBox]];
+    return { main: [["timer", timerBox], ["round", roundBox]], more: [["inject", injectBox], ["message", messageBox]] };
+  }
+
+  // --- progress: every committee in one table, beside the advance button ----------------------
+
+  /* The round's questions in the case's order: one per task (drawn cards share their task). */
+  function questionIds() {
+    var seen = {}, out = [];
+    committeeIds().forEach(function (cid) {
+      (view.committees[cid].decisions || []).forEach(function (d) {
+        var q = d.task || "inject";
+        if (!seen[q]) { seen[q] = { id: q, prompt: d.task ? d.prompt : gettext("Injected card") }; out.push(seen[q]); }
+      });
+    });
+    return out;
+  }
+
+  /* Open decisions the committees must still lock this round (optional tools do not count). */
+  function openDecisions() {
+    var count = 0, committees = 0;
+    committeeIds().forEach(function (cid) {
+      var open = (view.committees[cid].decisions || []).filter(function (d) { return d.locked == null && d.required !== false; }).length;
+      count += open;
+      if (open) committees += 1;
+    });
+    return { count: count, committees: committees };
+  }
+
+  function progressHTML() {
+    var s = view.session;
+    if (s.status !== "running" || !committeeIds().length) return "";
+    var qs = questionIds();
+    var head = '<tr><th scope="col">' + esc(gettext("Committee")) + '</th><th scope="col">' + esc(gettext("Online")) + "</th>" +
+      qs.map(function (q, i) { return '<th scope="col"><abbr title="' + attr(q.prompt) + '">' + esc(fmt(gettext("Q%(n)s"), { n: i + 1 })) + "</abbr></th>"; }).join("") +
+      '<th scope="col">' + esc(gettext("Not voted yet")) + "</th></tr>";
+    var rows = committeeIds().map(function (cid) {
+      var c = view.committees[cid];
+      var ds = c.decisions || [];
+      var online = c.members.filter(function (m) { return m.online; }).length;
+      var missing = {};
+      var cells = qs.map(function (q) {
+        var mine = ds.filter(function (d) { return (d.task || "inject") === q.id; });
+        if (!mine.length) return '<td class="na">–</td>';
+        if (mine.every(function (d) { return d.locked != null; })) {
+          return '<td class="is-locked">✓ ' + esc(gettext("locked")) + (mine.some(function (d) { return d.politician_card; }) ? ' <span class="politician-card">⚠</span>' : "") + "</td>";
+        }
+        if (mine.every(function (d) { return d.type === "catalyst"; })) return '<td class="na">' + esc(gettext("optional")) + "</td>";
+        var least = null;
+        mine.forEach(function (d) {
+          if (d.locked != null || d.type === "catalyst") return;
+          var n = (d.voted || []).length;
+          least = least == null ? n : Math.min(least, n);
+          c.members.forEach(function (m) { if ((d.voted || []).indexOf(m.id) < 0) missing[m.id] = m.name; });
+        });
+        var all = least === c.members.length;
+        return '<td class="' + (all ? "is-all" : "is-open") + '">' + esc(fmt(gettext("%(n)s/%(total)s voted"), { n: least, total: c.members.length })) + "</td>";
+      }).join("");
+      var names = Object.keys(missing).map(function (k) { return missing[k]; });
+      return '<tr class="' + (c.done && ds.length ? "is-done" : "") + '" data-testid="progress-' + attr(cid) + '"><th scope="row">' +
+        esc(fmt(gettext("Committee %(name)s"), { name: c.name })) + (c.done && ds.length ? ' <span class="badge badge-done">✓ ' + esc(gettext("Done")) + "</span>" : "") + "</th>" +
+        "<td>" + online + "/" + c.members.length + "</td>" + cells +
+        '<td class="missing-names">' + (names.length ? esc(names.join(", ")) : "—") + "</td></tr>";
+    }).join("");
+    var open = openDecisions();
+    var summary = open.count
+      ? fmt(ngettext("%(n)s decision is not locked in %(committees)s.", "%(n)s decisions are not locked in %(committees)s.", open.count),
+        { n: open.count, committees: fmt(ngettext("%(k)s committee", "%(k)s committees", open.committees), { k: open.committees }) })
+      : (qs.length ? gettext("Every decision of this round is locked.") : gettext("This round has no decisions."));
+    return '<div class="panel progress" data-testid="progress"><h2 class="h3">' + esc(gettext("Progress this round")) + "</h2>" +
+      '<p class="progress-summary" data-testid="progress-summary">' + esc(summary) + "</p>" +
+      (qs.length ? '<ol class="progress-questions">' + qs.map(function (q, i) { return "<li><strong>" + esc(fmt(gettext("Q%(n)s"), { n: i + 1 })) + "</strong> " + esc(q.prompt) + "</li>"; }).join("") + "</ol>" : "") +
+      '<table class="progress-table"><thead>' + head + "</thead><tbody>" + rows + "</tbody></table></div>";
   }
 
   // --- committees -------------------------------------------------------------------------------
@@ -214,6 +293,8 @@
       (p.removed
         ? '<button type="button" class="button button-small" data-act="readmit" data-player="' + attr(pid) + '" data-testid="readmit-' + attr(pid) + '">' + esc(gettext("Let back in")) + "</button>"
         : '<button type="button" class="button button-small" data-act="remove" data-player="' + attr(pid) + '" data-testid="remove-' + attr(pid) + '"' + (ended ? " disabled" : "") + ">" + esc(gettext("Remove")) + "</button>") +
+      ' <button type="button" class="button button-small" data-act="rename-open" data-player="' + attr(pid) + '" data-testid="rename-' + attr(pid) + '">' + esc(gettext("Rename")) + '<span class="sr-only"> ' + esc(p.name) + "</span></button>" +
+      (p.removed ? "" : ' <button type="button" class="button button-small" data-act="preview" data-player="' + attr(pid) + '" data-testid="preview-' + attr(pid) + '">' + esc(gettext("See the phone")) + '<span class="sr-only"> ' + esc(fmt(gettext("of %(name)s"), { name: p.name })) + "</span></button>") +
       seatButtonsHTML(pid) + "</div>";
   }
 
@@ -351,7 +432,11 @@
     var claims = document.getElementById("claims");
     if (claims) PM.update(claims, claimsBlocks());
     PM.update(document.getElementById("lobby-panel"), lobbyBlocks());
-    PM.update(document.getElementById("controls"), controlsBlocks());
+    var controls = controlsBlocks();
+    PM.update(document.getElementById("controls"), controls.main);
+    PM.update(document.getElementById("controls-more"), controls.more);
+    PM.update(document.getElementById("progress"), [["p", progressHTML()]]);
+    document.body.classList.toggle("is-running", view.session.status === "running");
     var grid = committeeIds().map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });
     if (!grid.length) grid = [["none", '<p class="hint">' + esc(gettext("No committees yet: form them in the lobby.")) + "</p>"]];
     PM.update(document.getElementById("committee-grid"), grid);
@@ -386,7 +471,42 @@
     if (act === "form") {
       var size = parseInt(document.getElementById("form-size").value, 10);
       run(el, { type: "form", size: size });
-    } else if (act === "start" || act === "advance" || act === "back" || act === "lock_all") {
+    } else if (act === "advance") {
+      var open = openDecisions();
+      if (!open.count) { run(el, { type: "advance" }); return; }
+      // Never a surprise: say how many decisions are still open before leaving them behind.
+      document.getElementById("advance-dialog-text").textContent =
+        fmt(ngettext("%(n)s decision is not locked in %(committees)s.", "%(n)s decisions are not locked in %(committees)s.", open.count),
+          { n: open.count, committees: fmt(ngettext("%(k)s committee", "%(k)s committees", open.committees), { k: open.committees }) }) +
+        " " + gettext("Advance anyway?");
+      document.getElementById("advance-dialog").showModal();
+    } else if (act === "advance-confirm") {
+      document.getElementById("advance-dialog").close();
+      run(document.querySelector('[data-act="advance"]'), { type: "advance" });
+    } else if (act === "dialog-cancel") {
+      var dialog = el.closest("dialog");
+      if (dialog) dialog.close();
+    } else if (act === "rename-open") {
+      renaming = el.getAttribute("data-player");
+      var field0 = document.getElementById("rename-name");
+      field0.value = view.players[renaming] ? view.players[renaming].name : "";
+      document.getElementById("rename-dialog").showModal();
+      field0.select();
+    } else if (act === "rename-save" || act === "rename-hide") {
+      if (!renaming) return;
+      var name = act === "rename-hide" ? neutralName(renaming) : document.getElementById("rename-name").value.trim();
+      if (!name) { PM.toast(gettext("Type the new name.")); return; }
+      run(el, { type: "rename", player: renaming, name: name, hide: act === "rename-hide" }).then(function (ok) {
+        if (ok) { document.getElementById("rename-dialog").close(); PM.toast(gettext("The name is changed on every screen."), "ok"); renaming = null; }
+      });
+    } else if (act === "preview") {
+      var url = "/host/" + encodeURIComponent(code) + "/preview/" + encodeURIComponent(el.getAttribute("data-player")) + "/";
+      var p0 = view.players[el.getAttribute("data-player")];
+      document.getElementById("preview-dialog-title").textContent = fmt(gettext("What %(name)s's phone shows (read-only)"), { name: p0 ? p0.name : "" });
+      document.getElementById("preview-frame").src = url;
+      document.getElementById("preview-open").href = url;
+      document.getElementById("preview-dialog").showModal();
+    } else if (act === "start" || act === "back" || act === "lock_all") {
       run(el, { type: act });
     } else if (act === "end") {
       run(el, { type: "end" }).then(function (ok) {
@@ -407,7 +527,8 @@
       var field = document.getElementById("host-message");
       var text = act === "message" ? field.value.trim() : "";
       if (act === "message" && !text) { PM.toast(gettext("Write the message first.")); field.focus(); return; }
-      run(el, { type: "message", text: text }).then(function (ok) {
+      var keepBox = document.getElementById("message-keep");
+      run(el, { type: "message", text: text, keep: act === "message" && !!(keepBox && keepBox.checked) }).then(function (ok) {
         if (ok && act === "message") { delete PM.drafts["host-message"]; var f = document.getElementById("host-message"); if (f) f.value = ""; PM.updateCounters(document); }
       });
     } else if (act === "remove" || act === "readmit") {
@@ -429,6 +550,14 @@
       else setTimeout(function () { if (moving[pid] && view) { delete moving[pid]; render(view); } }, 5000);
       if (view) render(view);
     });
+  });
+
+  // A closed preview stops polling; Enter in the rename field saves.
+  document.getElementById("preview-dialog").addEventListener("close", function () {
+    document.getElementById("preview-frame").src = "about:blank";
+  });
+  document.getElementById("rename-name").addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { ev.preventDefault(); document.querySelector('[data-act="rename-save"]').click(); }
   });
 
   client = PM.connect({ path: "/ws/host/" + encodeURIComponent(code) + "/", code: code, render: render });

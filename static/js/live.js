@@ -98,7 +98,9 @@
       var el = nodes[i];
       var text = clock(left);
       var state = timer.ends_at != null ? (left > 0 ? "running" : "up") : (left > 0 ? "paused" : "up");
-      var label = state === "running" ? gettext("Time left") : state === "paused" ? gettext("Paused") : gettext("Time is up");
+      if (state === "paused" && timer.started === false) state = "idle";  // never started this round
+      var label = state === "running" ? gettext("Time left") : state === "paused" ? gettext("Paused")
+        : state === "idle" ? gettext("Not started") : gettext("Time is up");
       var valueEl = el.querySelector(".timer-value");
       var labelEl = el.querySelector(".timer-label");
       if (valueEl && valueEl.textContent !== text) valueEl.textContent = text;
@@ -495,5 +497,6 @@
     connect: connect, update: update, esc: esc, paras: paras, toast: toast, gettext: gettext, fmt: fmt, ngettext: ngettext,
     remaining: remaining, clock: clock, timerHTML: timerHTML, paintTimers: paintTimers,
     drafts: drafts, updateCounters: updateCounters,
+    setTimerSource: function (fn) { timerSource = fn; },  // a page without PM.connect (the preview)
   };
 })();

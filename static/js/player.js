@@ -20,8 +20,7 @@
     seen: null,  // "round:key" of every decision shown so far, to point out new ones
     fresh: [],  // decisions that arrived during the round (an injected event card)
     msgOpen: null,  // the host's message as it was when the player opened it in full
-    back: null,  // {from, to}: the host stepped back a round (a notice until the next change)
-    lastRound: null,  // the round shown last, to see a step back
+    backSeen: null,  // the round whose step-back notice the player dismissed
     ideaOrder: {},  // decision key -> idea ids in the order last shown
     dotting: 0,  // until then the pool keeps its order: the player is giving dots
   };
@@ -134,13 +133,15 @@
       esc(open ? gettext("Show less") : gettext("Read the whole message")) + "</button></div>";
   }
 
-  /* The host went back a round: say so where the player reads, until the next round change. */
+  /* The host stepped back to this round (the server's flag, so a reload still says so):
+     said where the player reads, until dismissed or the next round change. */
   function backHTML() {
-    if (!ui.back || view.session.status !== "running") return "";
+    var s = view.session;
+    if (!s.stepped_back || s.status !== "running" || ui.backSeen === s.round) return "";
     var info = view.session.round_info;
     return '<div class="alert alert-back" role="status" data-testid="round-back"><div class="alert-main">' +
       '<p class="alert-text"><strong>' + esc(gettext("The host went back a round")) + "</strong> " +
-      esc(fmt(gettext("to round %(n)s: %(title)s."), { n: view.session.round + 1, title: info.title })) + "</p></div>" +
+      esc(fmt(gettext("to round %(n)s: %(title)s."), { n: s.round_number, title: info.title })) + " " + esc(gettext("What was decided stays decided.")) + "</p></div>" +
       '<button type="button" class="alert-close" data-act="dismiss-back" data-focus="dismiss-back" aria-label="' + attr(gettext("Dismiss")) + '">×</button></div>';
   }
 
@@ -739,16 +740,6 @@
     if (ui.confirm && !open[ui.confirm]) ui.confirm = null;
   }
 
-  /* A step back: the round shown goes down while the game runs. */
-  function noteRound() {
-    var s = view.session;
-    if (s.status !== "running") { ui.lastRound = null; ui.back = null; return; }
-    if (ui.lastRound !== null && s.round !== ui.lastRound) {
-      ui.back = s.round < ui.lastRound ? { from: ui.lastRound, to: s.round } : null;
-    }
-    ui.lastRound = s.round;
-  }
-
   /* The message's "read it all" button only when two lines do not hold it. */
   function fitMessage() {
     var box = document.querySelector('[data-testid="host-message"]');
@@ -815,7 +806,6 @@
     }
     tidyPending();
     noteFresh();
-    noteRound();
     PM.update(document.getElementById("round-header"), [["h", headerHTML()]]);
     if (mini) PM.update(mini, [["m", miniHTML()]]);
     PM.update(document.getElementById("alerts"), [["back", backHTML()], ["message", messageHTML()], ["fresh", freshHTML()]]);
@@ -937,6 +927,12 @@
       }
       return;
     }
+    if (act === "dismiss-back") {
+      ui.backSeen = view.session.round;
+      render(view);
+      document.getElementById("tab-" + ui.tab).focus({ preventScroll: true });
+      return;
+    }
     if (act === "dismiss-fresh") {
       ui.fresh = [];
       render(view);
@@ -946,12 +942,6 @@
     if (act === "message-more") {
       ui.msgOpen = ui.msgOpen === view.session.message ? null : view.session.message;
       render(view);
-      return;
-    }
-    if (act === "dismiss-back") {
-      ui.back = null;
-      render(view);
-      document.getElementById("tab-" + ui.tab).focus({ preventScroll: true });
       return;
     }
     var d = find(el.getAttribute("data-key"));

@@ -165,7 +165,9 @@ class Host:
         await self.send({"type": "start"})
         last = len(self.case.rounds) - 1
         for index, round_ in enumerate(self.case.rounds):
-            await self.send({"type": "timer", "op": "start"})
+            autostarts = client.view["session"]["options"].get("autostart_timer") and round_.tasks
+            if not autostarts:  # else the round's clock started by itself
+                await self.send({"type": "timer", "op": "start"})
             if index == inject_round(self.case):
                 await self.inject()
             if round_.reflection:

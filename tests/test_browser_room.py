@@ -1,0 +1,246 @@
+"""The big screen and the host's dashboard in a full room, in a real browser.
+
+Forty people in eight committees (tests/room_scenarios.py, through the actions layer,
+no forty browsers) fill the projector's lobby, a round with open and locked decisions,
+the idea wall and the results. At 1280×720 (many venues' projectors) and 1920×1080,
+each must fit one screen as a person at the back of the room sees it: nothing outside
+the viewport, no scrollbar, the join code on one line, no text below 20 px. The host's
+dashboard at 1280×720 shows the committees' progress and the advance button without
+scrolling and asks, with the count, before advancing past open decisions. axe-core
+finds no violation of any impact on either page. Screenshots go to out/host/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+
+from game.devserver import Server
+
+from . import browser_support as bs
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+HOST_USER = "spilleder"
+SHOTS = bs.ROOT / "out" / "host"
+SIZES = {"1280x720": {"width": 1280, "height": 720}, "1920x1080": {"width": 1920, "height": 1080}}
+# The screens of the projector, each a session at that point (room_scenarios.SCREENS).
+SCREENS = {
+    "lobby": "lobby",
+    "round": "kommissorium",
+    "wall": "ideudvikling",
+    "results": "byraadsmoede",
+}
+WAIT = 15_000
+
+# What a person at the back of the room would call "does not fit", measured in the page.
+FITS_JS = """() => {
+  const W = innerWidth, H = innerHeight, doc = document.documentElement;
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+    ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " " + (el.textContent || "").trim().slice(0, 40);
+  const out = { scroll: [doc.scrollWidth, doc.scrollHeight, W, H], outside: [], small: [], lines: {} };
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".sr-only, .skip-link, [hidden], script, style, noscript, .toast, dialog:not([open])")) continue;
+    const st = getComputedStyle(el);
+    if (st.display === "none" || st.visibility === "hidden") continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) out.outside.push(name(el));
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (text && parseFloat(st.fontSize) < 19.5) out.small.push(name(el) + " " + st.fontSize);
+  }
+  for (const id of ["join-code", "corner-code"]) {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (!el) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    out.lines[id] = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  }
+  return out;
+}"""
+
+
+class Room:
+    def __init__(self, url: str, browser, state: dict, data: dict) -> None:
+        self.url, self.browser, self.state, self.data = url, browser, state, data
+        self.pages: dict[str, object] = {}
+
+    def page(self, size: str):
+        """One logged-in page per screen size (a context each, the host's login shared)."""
+        if size not in self.pages:
+            ctx = self.browser.new_context(
+                viewport=SIZES[size],
+                device_scale_factor=1,
+                locale="da-DK",
+                storage_state=self.state,
+            )
+            ctx.set_default_timeout(WAIT)
+            self.pages[size] = ctx.new_page()
+        return self.pages[size]
+
+    def code(self, screen: str) -> str:
+        return self.data[SCREENS[screen]]["code"]
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory):
+    if not Path(bs.CHROMIUM).exists():
+        missing = pytest.fail if os.environ.get("CI") else pytest.skip
+        missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
+    tmp = tmp_path_factory.mktemp("room")
+    env = bs.server_env(tmp / "room.sqlite3")
+    password = secrets.token_urlsafe(12)
+    bs.compile_messages_if_stale(env)
+    bs.manage(env, "migrate", "--noinput", "-v", "0")
+    bs.manage(env, "load_case", str(bs.ROOT / "cases" / "skole.yaml"))
+    screens = tuple(SCREENS.values())
+    out = bs.manage(
+        env | {"PM_TEST_HOST_PASSWORD": password},
+        "shell",
+        "-c",
+        "import os; from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user({HOST_USER!r}, "
+        "password=os.environ['PM_TEST_HOST_PASSWORD'], is_staff=True); "
+        f"from tests.room_scenarios import build; build({screens!r}, history=False)",
+    )
+    data = json.loads(out.strip().splitlines()[-1])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    server = Server(env)
+    url = server.start()
+    pw = sync_api.sync_playwright().start()
+    browser = None
+    try:
+        browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
+        expect.set_options(timeout=WAIT)
+        login = browser.new_context()
+        page = login.new_page()
+        page.goto(url + "/host/login/")
+        page.locator("#id_username").fill(HOST_USER)
+        page.locator("#id_password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        page.wait_for_url(re.compile(r"/host/$"))
+        state = login.storage_state()
+        login.close()
+        yield Room(url, browser, state, data)
+    finally:
+        if browser is not None:
+            browser.close()
+        pw.stop()
+        server.stop()
+        (SHOTS / "server.log").write_text(server.tail(200))
+
+
+def open_projector(room: Room, size: str, screen: str):
+    page = room.page(size)
+    page.goto(f"{room.url}/host/{room.code(screen)}/projector/")
+    kind = {"round": "grid", "results": "outcomes"}.get(screen, screen)
+    expect(page.locator(f'#screen[data-screen="{kind}"]')).to_be_attached()
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+    page.wait_for_timeout(300)  # the fit runs after the render; a frame or two
+    page.screenshot(path=str(SHOTS / f"test-projector-{screen}-{size}.png"))
+    return page
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_projector_fits_one_screen_readable_from_the_back(room, size, screen):
+    page = open_projector(room, size, screen)
+    fits = page.evaluate(FITS_JS)
+    width, height, w, h = fits["scroll"]
+    assert width <= w and height <= h, f"a scrollbar: {fits['scroll']}"
+    assert fits["outside"] == [], f"outside the screen: {fits['outside'][:8]}"
+    assert fits["small"] == [], f"text below 20 px: {fits['small'][:8]}"
+    code = "join-code" if screen == "lobby" else "corner-code"
+    assert fits["lines"].get(code) == 1, f"the join code is not on one line: {fits['lines']}"
+    expect(page.get_by_test_id(code)).to_have_text(room.code(screen))
+    if screen == "lobby":
+        names = page.get_by_test_id("lobby-names").locator(".pj-name:not(.pj-name-more)")
+        expect(names).to_have_count(40)
+        for i in range(40):  # forty names fit: no "+N more" yet
+            expect(names.nth(i)).to_be_visible()
+        expect(page.get_by_test_id("names-more")).to_be_hidden()
+        expect(page.get_by_test_id("player-count")).to_have_text("40 spillere er kommet ind")
+        expect(page.get_by_test_id("qr")).to_be_visible()
+    else:
+        expect(page.get_by_test_id("corner-join")).to_be_visible()
+    if screen == "round":
+        for cid in range(1, 9):
+            expect(page.get_by_test_id(f"committee-{cid}")).to_be_visible()
+            expect(page.get_by_test_id(f"answered-{cid}")).to_have_text(
+                re.compile(r"^\d af 5 har stemt$")
+            )
+        expect(page.get_by_test_id("answered-total")).to_have_text(
+            re.compile(r"^\d+ af 40 har stemt$")
+        )
+        expect(page.get_by_test_id("question")).to_contain_text("Hvem får de fem borgerpladser")
+        expect(page.get_by_test_id("split").first).to_be_visible()  # committees 1-3 locked
+    if screen == "wall":
+        for cid in range(1, 9):
+            expect(page.get_by_test_id(f"wall-{cid}")).to_be_visible()
+            expect(page.get_by_test_id(f"wall-{cid}").locator(".pj-idea").first).to_be_visible()
+        # 15 dots over six ideas: 3,3,3,2,2,2 with five going forward: a tie, shown as one.
+        expect(page.get_by_test_id("tie-3")).to_have_text("Stemmelighed: 3 idéer med 2 prikker")
+        expect(page.get_by_test_id("tie-rule")).to_be_visible()
+        expect(page.get_by_test_id("wall-1")).to_contain_text("Gik videre")  # locked
+        expect(page.get_by_test_id("wall-2")).to_contain_text("idéer i puljen")  # no dots yet
+    if screen == "results":
+        for cid in range(1, 9):
+            expect(
+                page.get_by_test_id(f"outcome-{cid}").locator(".pj-outcome-title")
+            ).to_be_visible()
+            expect(page.get_by_test_id(f"outcome-{cid}").locator(".pj-headline")).to_be_visible()
+        rows = page.get_by_test_id("compare").locator("tbody tr")
+        expect(rows).to_have_count(6)  # every meter, each committee side by side
+        for i in range(6):
+            expect(rows.nth(i)).to_be_visible()
+
+
+def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(room):
+    page = room.page("1280x720")
+    page.goto(f"{room.url}/host/{room.code('round')}/")
+    progress, advance = page.get_by_test_id("progress"), page.get_by_test_id("round-advance")
+    expect(progress).to_be_visible()
+    expect(page.get_by_test_id("progress-8")).to_be_visible()
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(SHOTS / "test-dashboard-round-1280x720.png"))
+    for box in (
+        progress.bounding_box(),
+        advance.bounding_box(),
+        page.get_by_test_id("timer").bounding_box(),
+    ):
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box  # in the first screen
+    expect(page.get_by_test_id("timer")).to_have_attribute("data-state", "idle")
+    expect(page.get_by_test_id("timer").locator(".timer-label")).to_have_text("Ikke startet")
+    expected = room.data["kommissorium"]["open"]
+    advance.click()
+    dialog = page.get_by_test_id("advance-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_test_id("advance-dialog-text")).to_have_text(
+        f"{expected['decisions']} beslutninger er ikke låst i {expected['committees']} udvalg. "
+        "Gå videre alligevel?"
+    )
+    page.screenshot(path=str(SHOTS / "test-dashboard-advance-dialog-1280x720.png"))
+    page.get_by_test_id("advance-cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("dash-round")).to_contain_text("Kommissorium")  # nothing moved
+
+
+@pytest.mark.parametrize("where", ["dashboard", "projector-lobby", "projector-round"])
+def test_axe_finds_no_violation_of_any_impact(room, where):
+    page = room.page("1280x720")
+    if where == "dashboard":
+        page.goto(f"{room.url}/host/{room.code('round')}/")
+        expect(page.get_by_test_id("progress")).to_be_visible()
+    else:
+        open_projector(room, "1280x720", where.split("-")[1])
+    violations, passes = bs.axe_check(page)
+    assert passes > 10, "axe checked next to nothing"
+    assert violations == [], bs.describe(violations)
