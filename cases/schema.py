@@ -131,6 +131,10 @@ class Stakeholder(Strict):
     voice: str = Field(min_length=1)  # what it says when it has a seat at the table
     seated: Effects = Effects()  # what giving it a seat does
     absent: Absence
+    # A weak voice: those affected who are rarely heard unless invited (pupils,
+    # a parent of a child with special needs ...). The balance report and the
+    # rules reward seating them; the powerful bring gains with risks.
+    weak: bool = False
     lg: list[str] = []
 
 

@@ -35,6 +35,7 @@ a drawn or injected card.
 from __future__ import annotations
 
 import copy
+import marshal
 import math
 import zlib
 from collections import Counter
@@ -104,12 +105,20 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
     handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
     if handler is None:
         raise Refused("unknown", _("Unknown action."))
-    new = copy.deepcopy(state)
+    new = copy_state(state)
     events = handler(case, new, **{k: v for k, v in action.items() if k != "kind"})
     return new, events
 
 
 # --- helpers ------------------------------------------------------------------------
+
+
+def copy_state(state: State) -> State:
+    """A deep copy of a JSON-ready state; marshal is many times faster than deepcopy."""
+    try:
+        return marshal.loads(marshal.dumps(state))
+    except ValueError:  # something not JSON-like crept in: copy it the slow way
+        return copy.deepcopy(state)
 
 
 def _clamp(value: int) -> int:
