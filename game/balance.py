@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases.schema import Case, Effects, Option
+from cases.schema import PLAYED_TYPES, Case, Effects, Option
 
 from . import rules
 
@@ -49,6 +49,8 @@ class Result:
     recipe: dict[str, Any]
     meters: dict[str, int]
     politician_cards: int
+    missed: list[str]  # the best outcome's conditions that did not hold
+    stances: dict[str, int]
 
 
 @dataclass
@@ -88,11 +90,41 @@ def outcome_rank(case: Case) -> dict[str, int]:
     return {o.id: i for i, o in enumerate(case.outcomes)}
 
 
-def state_score(case: Case, c: dict) -> tuple[int, int]:
-    """Higher is better: the council's outcome if it decided now, then the meters' sum."""
+def state_score(case: Case, c: dict) -> tuple[int, int, int]:
+    """Higher is better: the council's outcome if it decided now, then how near the
+    committee is to each better outcome (what it still lacks), then the meters' sum.
+    """
     rank = outcome_rank(case)
-    outcome = rules.outcome_of(case, c) if hasattr(rules, "outcome_of") else rules._outcome(case, c)
-    return (-rank[outcome], sum(c["meters"].values()))
+    outcome = rules._outcome(case, c)
+    lacking = sum(
+        shortfall(case, c, cond) for o in case.outcomes[: rank[outcome]] for cond in o.when
+    )
+    return (-rank[outcome], -lacking, sum(c["meters"].values()))
+
+
+def shortfall(case: Case, c: dict, cond: Any) -> int:
+    """How far a committee is from a condition: meter points, or 10 for a test that fails."""
+    if cond.meter is not None:
+        value = c["meters"][cond.meter]
+        low = max(0, (cond.min or 0) - value) if cond.min is not None else 0
+        high = max(0, value - cond.max) if cond.max is not None else 0
+        return low + high
+    if cond.any is not None:
+        return min(shortfall(case, c, x) for x in cond.any)
+    if cond.opposed is not None:
+        return 5 * max(0, rules.opposed(c, cond.opposed) - (cond.max or 0))
+    if cond.answered is not None and not rules._holds(case, c, cond):
+        # Nearer when an idea that answers the focus is still on the table.
+        answers = set(rules._answers(case, c, cond.answered))
+        d = next(
+            (d for d in c["decisions"].values() if rules.task_of(case, d).type == "ideas"), None
+        )
+        kept = set(d["locked"]) if d and d["locked"] else None
+        reachable = any(
+            i["card"] in answers and (kept is None or str(i["id"]) in kept) for i in c["ideas"]
+        )
+        return 5 if reachable else 10
+    return 0 if rules._holds(case, c, cond) else 10
 
 
 # --- candidate values -----------------------------------------------------------------
@@ -123,8 +155,8 @@ def _fit_budget(case: Case, c: dict, order: list[str]) -> list[str]:
 def _random_value(g: Game, task: Any, d: dict) -> Any:
     rng, case, c = g.rng, g.case, g.c
     ids = [o.id for o in _options(g, d)]
-    if task.type in ("card", "catalyst"):
-        return rng.choice(ids)
+    if task.type in ("card", "catalyst", "invite"):
+        return rng.choice(ids) if ids else None
     if task.type == "rank":
         return rng.sample(ids, len(ids))
     if task.type == "ideas":
@@ -154,6 +186,8 @@ def _label_value(g: Game, task: Any, d: dict) -> Any:
         )
     options = sorted(_options(g, d), key=lambda o: -option_score(o.effects))
     ids = [o.id for o in options]
+    if task.type == "invite":  # the left-out stakeholder whose seat sounds best
+        return max(ids, key=lambda x: seat_score(case, x)) if ids else None
     if task.type in ("card", "catalyst"):
         return ids[0]
     if task.type == "rank":
@@ -165,7 +199,7 @@ def _candidates(g: Game, task: Any, d: dict, weak_first: bool) -> list[Any]:
     """The values a greedy policy tries for one decision."""
     case, c, rng = g.case, g.c, g.rng
     ids = [o.id for o in _options(g, d)]
-    if task.type in ("card", "catalyst"):
+    if task.type in ("card", "catalyst", "invite"):
         return ids
     if task.type == "seats":
         weak = [s for s in weak_voices(case) if s in ids]
@@ -193,7 +227,15 @@ def _candidates(g: Game, task: Any, d: dict, weak_first: bool) -> list[Any]:
                     subsets.append(list(combo))
         return subsets[:BUDGET_SUBSETS] or [[]]
     if task.type == "ideas":
-        return [_label_value(g, task, d)]
+        label = _label_value(g, task, d)
+        top = sorted(label, key=lambda i: -label[i])[:2]
+        out = [label]
+        for i in c["ideas"]:
+            value = Counter({str(i["id"]): 1})
+            value.update({t: 1 for t in top})
+            if sum(value.values()) <= task.dots:
+                out.append(dict(value))
+        return out
     high = min(task.max, len(ids))
     return [list(x) for n in range(task.min, high + 1) for x in itertools.combinations(ids, n)]
 
@@ -202,6 +244,8 @@ def _greedy(weak_first: bool) -> Policy:
     def choose(g: Game, key: str, d: dict) -> Any:
         task = rules.task_of(g.case, d)
         best, best_score = None, None
+        if task.type in PLAYED_TYPES:  # not playing it is a move too
+            best_score = state_score(g.case, g.c)
         for value in _candidates(g, task, d, weak_first):
             trial = _lock_copy(g, key, value)
             if trial is None:
@@ -225,7 +269,7 @@ def _lock_copy(g: Game, key: str, value: Any) -> dict | None:
     task = rules.task_of(g.case, d)
     lead = _lead(g, d)
     state = rules.copy_state(g.state)
-    if task.type != "catalyst":
+    if task.type not in PLAYED_TYPES:
         votes = state["committees"][g.cid]["decisions"][key]["votes"]
         for pid in rules.active_members(state, g.cid):
             votes[pid] = value
@@ -283,6 +327,8 @@ def recipe_policy(recipe: dict[str, Any], fallback: Policy = label_policy) -> Po
             return fallback(g, key, d)
         if key in recipe:
             return recipe[key]
+        if task.type in PLAYED_TYPES:
+            return None  # a recipe that did not play it does not play it
         return fallback(g, key, d)
 
     return choose
@@ -293,22 +339,10 @@ def recipe_policy(recipe: dict[str, Any], fallback: Policy = label_policy) -> Po
 
 def new_game(case: Case, seed: int, size: int = 4) -> Game:
     g = Game(case=case, rng=random.Random(seed))
-    options: dict[str, Any] = {"size": size}
-    if "seed" in rules.DEFAULT_OPTIONS:
-        options["seed"] = seed
-    g.state = rules.new_state(case, options)
+    g.state = rules.new_state(case, {"size": size}, seed=seed)
     for i in range(size):
         g.do({"kind": "join", "player": f"p{i + 1}", "name": f"Spiller {i + 1}"})
     g.do({"kind": "form", "size": size})
-    if "seed" not in rules.DEFAULT_OPTIONS:
-        # The rules draw per committee id: give each game its own id, so that
-        # games differ the way committees side by side differ.
-        cid = str(seed + 1)
-        g.state["committees"] = {cid: g.state["committees"]["1"]}
-        g.state["committees"][cid]["name"] = cid
-        for p in g.state["players"].values():
-            p["committee"] = cid
-        g.cid = cid
     g.do({"kind": "start"})
     return g
 
@@ -323,15 +357,17 @@ def _write_ideas(g: Game, policy_name: str) -> None:
             g.do({"kind": "idea", "player": pid, "text": f"Idé {pid}-{j}"})
 
 
-def _decide(g: Game, key: str, value: Any) -> None:
+def _decide(g: Game, key: str, value: Any, policy_votes: Policy | None = None) -> None:
     d = g.c["decisions"][key]
     task = rules.task_of(g.case, d)
     lead = _lead(g, d)
-    if task.type == "catalyst":
+    if task.type in PLAYED_TYPES:
         if value is not None:
             g.do({"kind": "lock", "player": lead, "key": key, "value": value})
         return
     for pid in rules.active_members(g.state, g.cid):
+        if policy_votes is not None:  # each member votes for himself
+            value = policy_votes(g, key, d)
         g.do({"kind": "vote", "player": pid, "key": key, "value": value})
     g.do({"kind": "lock", "player": lead, "key": key})
 
@@ -346,7 +382,7 @@ def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = ""
         decisions = rules.round_decisions(case, g.state, g.c)
         # The catalyst tool first, so that the ideas it unlocks reach the pool.
         order = sorted(
-            decisions, key=lambda k: rules.task_of(case, decisions[k]).type != "catalyst"
+            decisions, key=lambda k: rules.task_of(case, decisions[k]).type not in PLAYED_TYPES
         )
         wrote = False
         for key in order:
@@ -360,9 +396,13 @@ def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = ""
             if task.type == "budget" and not rules.options_of(case, g.c, d):
                 continue
             value = policy(g, key, d)
-            if task.type == "catalyst" and name == "random" and g.rng.random() < 0.4:
+            if task.type in PLAYED_TYPES and name == "random" and g.rng.random() < 0.4:
                 value = None
-            _decide(g, key, value)
+            if task.type in PLAYED_TYPES and value not in {o.id for o in _options(g, d)}:
+                value = None  # a recipe's invitation of someone already at the table
+            # Random members vote each for themselves, and the lead locks what
+            # the votes add up to: with no majority, that is the politician card.
+            _decide(g, key, value, policy if name == "random" and task.type != "ideas" else None)
             recipe[key] = _recipe_value(g, key)
         g.do({"kind": "advance"})
     c = g.c
@@ -376,7 +416,26 @@ def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = ""
         recipe=recipe,
         meters=dict(c["meters"]),
         politician_cards=c["politician_cards"],
+        stances={k: v["stance"] for k, v in c["stakeholders"].items()},
+        missed=[
+            condition_name(cond) for cond in case.outcomes[0].when if shortfall(case, c, cond) > 0
+        ],
     )
+
+
+def condition_name(cond: Any) -> str:
+    if cond.meter is not None:
+        bound = f">= {cond.min}" if cond.min is not None else f"<= {cond.max}"
+        return f"{cond.meter} {bound}"
+    if cond.any is not None:
+        return "any(" + ", ".join(condition_name(x) for x in cond.any) + ")"
+    if cond.opposed is not None:
+        return f"opposed (stance < {cond.opposed}) <= {cond.max}"
+    for name in ("seated", "absent", "chosen", "answered", "politician_card"):
+        value = getattr(cond, name)
+        if value is not None:
+            return f"{name} {value}"
+    return "?"
 
 
 def _recipe_value(g: Game, key: str) -> Any:
@@ -445,6 +504,59 @@ def _special(o: Any) -> bool:
     return bool(getattr(o, "unlocks", None)) or bool(getattr(o, "politician_card", False))
 
 
+def by_weak(
+    case: Case, per_k: int, *, policy: Policy | None = None, size: int = 4, seed: int = 0
+) -> dict[int, list[Result]]:
+    """Games by the number of weak voices seated: every seat filled, k of them with
+    weak voices and the rest with others drawn at random; the rest of the game
+    played by ``policy`` (greedy), so the difference is who sits at the table.
+    """
+    policy = policy or POLICIES["greedy"]
+    weak = weak_voices(case)
+    out: dict[int, list[Result]] = defaultdict(list)
+    seats_task = next((t for t in case.rounds_tasks if t.type == "seats"), None)
+    if seats_task is None or not weak:
+        return out
+    others = [s.id for s in case.stakeholders if s.id not in weak]
+    for k in range(0, min(len(weak), seats_task.max) + 1):
+        if seats_task.max - k > len(others):
+            continue
+        for i in range(per_k):
+            rng = random.Random(seed * 7919 + k * 1000 + i)
+            seats = rng.sample(weak, k) + rng.sample(others, seats_task.max - k)
+            chooser = recipe_policy({seats_task.id: seats}, policy)
+            out[k].append(play(case, chooser, seed + i, size=size, name="k"))
+    return out
+
+
+def recipe_shares(
+    case: Case, recipes: list[dict[str, Any]], trials: int, *, size: int = 4, seed: int = 0
+) -> list[tuple[float, dict[str, Any]]]:
+    """Each fixed recipe replayed in ``trials`` sessions: its share of the best outcome."""
+    best = case.outcomes[0].id
+    out = []
+    for recipe in recipes:
+        wins = sum(
+            play(case, recipe_policy(recipe), seed + 10_000 + i, size=size, name="recipe").outcome
+            == best
+            for i in range(trials)
+        )
+        out.append((wins / trials, recipe))
+    out.sort(key=lambda x: -x[0])
+    return out
+
+
+def draw_shares(case: Case, results: list[Result]) -> dict[str, float]:
+    """Card id -> the share of games in which it was drawn."""
+    draws: Counter[str] = Counter()
+    for r in results:
+        draws.update(set(r.cards))
+    n = max(1, len(results))
+    return {
+        card.id: draws[card.id] / n for card in case.dilemmas + case.events + case.implementation
+    }
+
+
 def run(case: Case, games: int, *, size: int = 4, seed: int = 0) -> dict[str, Any]:
     """Play ``games`` committees per policy; return the figures the report prints."""
     started = time.monotonic()
@@ -453,48 +565,13 @@ def run(case: Case, games: int, *, size: int = 4, seed: int = 0) -> dict[str, An
         n = games if name in ("random", "label") else max(1, games // 4)
         results[name] = [play(case, policy, seed + i, size=size, name=name) for i in range(n)]
     best = case.outcomes[0].id
-    # Adoption by weak voices seated: random seats with exactly k weak voices,
-    # the rest played greedily, so the only difference is who sits at the table.
-    weak = weak_voices(case)
-    by_weak: dict[int, list[Result]] = defaultdict(list)
-    seats_task = next((t for r in case.rounds for t in r.tasks if t.type == "seats"), None)
-    if seats_task is not None and weak:
-        per_k = max(1, games // 8)
-        others = [s.id for s in case.stakeholders if s.id not in weak]
-        for k in range(0, min(len(weak), seats_task.max) + 1):
-            for i in range(per_k):
-                rng = random.Random(seed * 7919 + k * 1000 + i)
-                seats = rng.sample(weak, k) + rng.sample(others, seats_task.max - k)
-                recipe = {seats_task.id: seats}
-                by_weak[k].append(
-                    play(
-                        case,
-                        recipe_policy(recipe, POLICIES["greedy"]),
-                        seed + i,
-                        size=size,
-                        name="k",
-                    )
-                )
+    weak_games = by_weak(case, max(1, games // 8), size=size, seed=seed)
     # Recipes: the label recipe and the recipes of the greedy games that won,
-    # each replayed as a fixed recipe in every committee position.
+    # each replayed as a fixed recipe in other sessions.
     candidates = [results["label"][0].recipe]
     candidates += [r.recipe for r in results["greedy"] + results["weak"] if r.outcome == best][:6]
-    trials = max(4, games // 4)
-    recipes = []
-    for recipe in candidates:
-        wins = sum(
-            play(case, recipe_policy(recipe), seed + 10_000 + i, size=size, name="recipe").outcome
-            == best
-            for i in range(trials)
-        )
-        recipes.append((wins / trials, recipe))
-    recipes.sort(key=lambda x: -x[0])
-    draws: Counter[str] = Counter()
-    total_games = 0
-    for rs in results.values():
-        for r in rs:
-            draws.update(set(r.cards))
-            total_games += 1
+    recipes = recipe_shares(case, candidates, max(4, games // 4), size=size, seed=seed)
+    every = [r for rs in results.values() for r in rs]
     return {
         "games": games,
         "size": size,
@@ -502,9 +579,12 @@ def run(case: Case, games: int, *, size: int = 4, seed: int = 0) -> dict[str, An
         "outcomes": {name: Counter(r.outcome for r in rs) for name, rs in results.items()},
         "counts": {name: len(rs) for name, rs in results.items()},
         "dominated": dominated_options(case),
-        "by_weak": {k: (sum(r.outcome == best for r in rs), len(rs)) for k, rs in by_weak.items()},
-        "draws": {card.id: draws[card.id] / total_games for card in case.dilemmas + case.events},
+        "by_weak": {
+            k: (sum(r.outcome == best for r in rs), len(rs)) for k, rs in weak_games.items()
+        },
+        "draws": draw_shares(case, every),
         "best_recipe": recipes[0] if recipes else (0.0, {}),
+        "missed": {name: Counter(m for r in rs for m in r.missed) for name, rs in results.items()},
         "politician_cards": {
             name: sum(r.politician_cards > 0 for r in rs) / len(rs) for name, rs in results.items()
         },
@@ -530,12 +610,20 @@ def report(case: Case, figures: dict[str, Any]) -> str:
             + name.ljust(8)
             + "".join(f"{100 * counts.get(o, 0) / n:23.1f}%" for o in outcome_ids)
         )
+    lines += ["", f"Conditions of '{outcome_ids[0]}' missed (share of games):"]
+    for name, missed in figures["missed"].items():
+        n = figures["counts"][name]
+        parts = [f"{m} {100 * k / n:.0f}%" for m, k in missed.most_common()]
+        lines.append(f"  {name.ljust(8)} " + ("; ".join(parts) or "none"))
     lines += ["", "Politician card played at least once (share of games):"]
     for name, share in figures["politician_cards"].items():
         lines.append(f"  {name.ljust(8)} {100 * share:5.1f}%")
     lines += ["", f"Dominated options ({len(figures['dominated'])}):"]
     lines += [f"  {x}" for x in figures["dominated"]] or ["  none"]
-    lines += ["", f"'{outcome_ids[0]}' by weak voices seated (random seat sets, the rest greedy):"]
+    lines += [
+        "",
+        f"'{outcome_ids[0]}' by weak voices seated (the other seats at random, the rest greedy):",
+    ]
     for k, (wins, n) in sorted(figures["by_weak"].items()):
         lines.append(f"  {k} weak voices: {100 * wins / n:5.1f}% of {n}")
     lines += ["", "Cards drawn (share of games):"]
