@@ -141,6 +141,11 @@ def _apply_effects(c: dict, effects: Effects, times: int = 1) -> None:
         s["engagement"] = _clamp(s["engagement"] + d.engagement * times)
 
 
+def holds(case: Case, c: dict, cond: Condition) -> bool:
+    """Whether one case condition holds for committee ``c`` (the debrief asks too)."""
+    return _holds(case, c, cond)
+
+
 def _holds(case: Case, c: dict, cond: Condition) -> bool:
     if cond.meter is not None:
         value = c["meters"][cond.meter]
