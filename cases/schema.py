@@ -24,7 +24,9 @@ Score = Annotated[int, Field(ge=0, le=100)]
 # one click decide the game.
 Delta = Annotated[int, Field(ge=-50, le=50)]
 
-TASK_TYPES = ("choice", "seats", "rank", "card", "ideas", "catalyst", "budget")
+TASK_TYPES = ("choice", "seats", "rank", "card", "ideas", "catalyst", "budget", "invite")
+# Played by one role (its actor), not voted on by the committee.
+PLAYED_TYPES = ("catalyst", "invite")
 # Top-level lists a task can take its options from.
 SOURCES = ("framings", "couplings", "catalysts")
 
@@ -68,19 +70,42 @@ class Condition(Strict):
     max: int | None = None
     seated: str | None = None  # this stakeholder has a seat at the table
     absent: str | None = None  # this stakeholder was left out
-    chosen: str | None = None  # "task_id:option_id" was locked
+    chosen: str | None = None  # "task_id:option_id" was locked (a budget: an idea card id)
     politician_card: bool | None = None  # the politician card was played (or not)
+    # The recommendation answers the option locked in this task (its ``answers``).
+    answered: str | None = None
+    any: list[Condition] | None = None  # at least one of these holds
+    # Stakeholders whose stance is below this count as opposed; with max: at most
+    # that many of them (the council listens to who is against).
+    opposed: Score | None = None
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
-        tests = [self.meter, self.seated, self.absent, self.chosen, self.politician_card]
+        tests = [
+            self.meter,
+            self.seated,
+            self.absent,
+            self.chosen,
+            self.politician_card,
+            self.answered,
+            self.any,
+            self.opposed,
+        ]
         if sum(t is not None for t in tests) != 1:
             raise ValueError(
-                "a condition tests exactly one of meter, seated, absent, chosen, politician_card"
+                "a condition tests exactly one of meter, seated, absent, chosen,"
+                " politician_card, answered, any, opposed"
             )
         if self.meter is not None and self.min is None and self.max is None:
             raise ValueError("a meter condition needs min or max")
+        if self.opposed is not None and self.max is None:
+            raise ValueError("an opposed condition needs max (how many may be against)")
         return self
+
+
+class Absence(Strict):
+    text: str = Field(min_length=1)  # how the left-out stakeholder makes itself heard
+    effects: Effects = Effects()
 
 
 class Option(Strict):
@@ -92,6 +117,9 @@ class Option(Strict):
     lg: list[str] = []
     cost: Annotated[int, Field(ge=0)] = 0  # budget tasks: what it costs
     unlocks: list[str] = []  # idea cards it unlocks (catalyst tools)
+    answers: list[str] = []  # a focus: the idea cards that answer it in a recommendation
+    due: Absence | None = None  # a promise: what comes due when the council decides
+    politician_card: bool = False  # choosing it is playing the politician card
 
 
 class Card(Strict):
@@ -102,6 +130,9 @@ class Card(Strict):
     text: str = Field(min_length=1)
     source: Literal["below", "above", "inside", "outside"] | None = None  # pressure events
     when: list[Condition] = []
+    # Drawn before cards of lower priority whose conditions also hold: the
+    # talk's own cards, and a follow-up that must come when it is due.
+    priority: Annotated[int, Field(ge=0, le=9)] = 0
     options: list[Option] = Field(min_length=2, max_length=4)
     lg: list[str] = []
 
@@ -117,11 +148,6 @@ class IdeaCard(Strict):
     lg: list[str] = []
 
 
-class Absence(Strict):
-    text: str = Field(min_length=1)  # how the left-out stakeholder makes itself heard
-    effects: Effects = Effects()
-
-
 class Stakeholder(Strict):
     id: Id
     name: str = Field(min_length=1)
@@ -131,6 +157,10 @@ class Stakeholder(Strict):
     voice: str = Field(min_length=1)  # what it says when it has a seat at the table
     seated: Effects = Effects()  # what giving it a seat does
     absent: Absence
+    # A weak voice: those affected who are rarely heard unless invited (pupils,
+    # a parent of a child with special needs ...). The balance report and the
+    # rules reward seating them; the powerful bring gains with risks.
+    weak: bool = False
     lg: list[str] = []
 
 
@@ -159,6 +189,8 @@ class Persona(Strict):
     description: str = Field(min_length=1)
     interests: str = Field(min_length=1)  # private: only the player in the seat sees it
     tips: list[str] = []
+    # The secret interest, scored: met when these hold at the end; revealed then.
+    goal: list[Condition] = []
 
 
 class Meter(Strict):
@@ -173,11 +205,12 @@ class Budget(Strict):
     unit: str = Field(min_length=1)
     free_idea_cost: Annotated[int, Field(ge=0)] = 1  # what a player's own idea costs
     free_idea_effects: Effects = Effects()
+    spend_effects: Effects = Effects()  # per unit spent: money is not free
 
 
 class Task(Strict):
     id: Id
-    type: Literal["choice", "seats", "rank", "card", "ideas", "catalyst", "budget"]
+    type: Literal["choice", "seats", "rank", "card", "ideas", "catalyst", "budget", "invite"]
     prompt: str = Field(min_length=1)
     help: str = ""
     options: list[Option] = []  # choice, rank
@@ -185,14 +218,15 @@ class Task(Strict):
     min: Annotated[int, Field(ge=0)] = 1
     max: Annotated[int, Field(ge=1)] = 1  # choice: how many; seats: how many seats
     apply_top: Annotated[int, Field(ge=1)] = 1  # rank: effects of the top N apply
-    deck: Literal["dilemmas", "events"] | None = None  # card
+    deck: Literal["dilemmas", "events", "implementation"] | None = None  # card
     draw: Annotated[int, Field(ge=1, le=4)] = 1  # card: how many cards
     max_ideas: Annotated[int, Field(ge=1, le=10)] = 3  # ideas: per player
     dots: Annotated[int, Field(ge=1, le=10)] = 3  # ideas: dots per player
     keep: Annotated[int, Field(ge=1, le=20)] = 5  # ideas: how many go forward
     per_idea: Effects = Effects()  # ideas: what each player-written idea adds at the lock
     from_task: str | None = None  # budget: the ideas task whose kept ideas are on offer
-    actor: str | None = None  # catalyst: the only role that may play it
+    actor: str | None = None  # catalyst, invite: the only role that may play it
+    price: Effects = Effects()  # invite: what bringing a left-out stakeholder back costs
     required: bool = True  # must be locked before the committee is done
     public: bool = False  # the projector may show its tally
     lg: list[str] = []
@@ -205,8 +239,8 @@ class Task(Strict):
             raise ValueError("a card task needs a deck (dilemmas or events)")
         if self.type == "budget" and self.from_task is None:
             raise ValueError("a budget task needs from_task (an ideas task)")
-        if self.type == "catalyst" and self.actor is None:
-            raise ValueError("a catalyst task needs an actor (a role id)")
+        if self.type in PLAYED_TYPES and self.actor is None:
+            raise ValueError(f"a {self.type} task needs an actor (a role id)")
         if self.min > self.max:
             raise ValueError("min is larger than max")
         return self
@@ -269,10 +303,14 @@ class Case(Strict):
     catalysts: list[Option] = []
     dilemmas: list[Card] = []
     events: list[Card] = []
+    implementation: list[Card] = []  # after the council: the recommendation meets reality
     couplings: list[Option] = []
     rounds: list[Round] = Field(min_length=2)
     outcomes: list[Outcome] = Field(min_length=1)
     reflection: list[Question] = []
+    # How far a committee's starting stances spread around the case's values
+    # (drawn with the session's seed): each committee meets its own local mood.
+    stance_spread: Annotated[int, Field(ge=0, le=30)] = 0
 
     @model_validator(mode="after")
     def _check_references(self) -> Case:
@@ -289,7 +327,9 @@ class Case(Strict):
             "role": {r.id: r for r in self.roles},
             "persona": {p.id: p for p in self.personas},
             "stakeholder": {x.id: x for x in self.stakeholders},
-            "card": {c.id: c for c in self.events} | {c.id: c for c in self.dilemmas},
+            "card": {c.id: c for c in self.events}
+            | {c.id: c for c in self.dilemmas}
+            | {c.id: c for c in self.implementation},
             "idea_card": {c.id: c for c in self.idea_cards},
         }
 
@@ -311,7 +351,9 @@ class Case(Strict):
         return self._by_id["stakeholder"].get(sid)
 
     def deck(self, name: str) -> list[Card]:
-        return self.dilemmas if name == "dilemmas" else self.events
+        return {"dilemmas": self.dilemmas, "implementation": self.implementation}.get(
+            name, self.events
+        )
 
     def card(self, card_id: str) -> Card | None:
         return self._by_id["card"].get(card_id)
@@ -324,6 +366,11 @@ class Case(Strict):
         if task.type == "catalyst":
             return list(self.catalysts)
         return list(task.options) if task.options else list(getattr(self, task.source or "", []))
+
+    @cached_property
+    def rounds_tasks(self) -> list[Task]:
+        """Every task of every round, in order."""
+        return [t for r in self.rounds for t in r.tasks]
 
     def find_task(self, task_id: str) -> tuple[int, Task] | None:
         for index, round_ in enumerate(self.rounds):
@@ -373,6 +420,10 @@ def _reference_errors(case: Case):
                 task_id, _, option_id = c.chosen.partition(":")
                 if not any(t.id == task_id for t in tasks):
                     yield f"{path}.when[{i}].chosen: unknown task '{task_id}'"
+            if c.answered is not None and not any(t.id == c.answered for t in tasks):
+                yield f"{path}.when[{i}].answered: unknown task '{c.answered}'"
+            if c.any is not None:
+                yield from conditions(f"{path}.when[{i}].any", c.any)
 
     def options(path: str, opts: list[Option]):
         yield from dupes(path, [o.id for o in opts])
@@ -382,6 +433,11 @@ def _reference_errors(case: Case):
             for j, card_id in enumerate(o.unlocks):
                 if card_id not in idea_cards:
                     yield f"{path}[{i}].unlocks[{j}]: unknown idea card '{card_id}'"
+            for j, card_id in enumerate(o.answers):
+                if card_id not in idea_cards:
+                    yield f"{path}[{i}].answers[{j}]: unknown idea card '{card_id}'"
+            if o.due is not None:
+                yield from effects(f"{path}[{i}].due.effects", o.due.effects)
 
     def cards(path: str, deck: list[Card]):
         yield from dupes(path, [c.id for c in deck])
@@ -406,6 +462,7 @@ def _reference_errors(case: Case):
     yield from dupes("reflection", [q.id for q in case.reflection])
     yield from effects("budget.free_idea_effects", case.budget.free_idea_effects)
     yield from effects("politician_card.effects", case.politician_card.effects)
+    yield from effects("budget.spend_effects", case.budget.spend_effects)
     for i, role in enumerate(case.roles):
         yield from tags(f"roles[{i}]", role.lg)
         for round_id in role.cards:
@@ -414,6 +471,7 @@ def _reference_errors(case: Case):
     for i, p in enumerate(case.personas):
         if p.stakeholder not in stakeholders:
             yield f"personas[{i}].stakeholder: unknown stakeholder '{p.stakeholder}'"
+        yield from conditions(f"personas[{i}].goal", p.goal)
     for i, s in enumerate(case.stakeholders):
         yield from effects(f"stakeholders[{i}].seated", s.seated)
         yield from effects(f"stakeholders[{i}].absent.effects", s.absent.effects)
@@ -428,11 +486,15 @@ def _reference_errors(case: Case):
                 yield f"idea_cards[{i}].unlocked_by[{j}]: unknown stakeholder '{sid}'"
     yield from cards("dilemmas", case.dilemmas)
     yield from cards("events", case.events)
-    # The host injects a card by its id from either deck: one id space.
+    yield from cards("implementation", case.implementation)
+    # The host injects a card by its id from any deck: one id space.
     dilemma_ids = {c.id for c in case.dilemmas}
     for i, c in enumerate(case.events):
         if c.id in dilemma_ids:
             yield f"events[{i}].id: '{c.id}' is also a dilemma's id"
+    for i, c in enumerate(case.implementation):
+        if c.id in dilemma_ids or any(e.id == c.id for e in case.events):
+            yield f"implementation[{i}].id: '{c.id}' is also another card's id"
     for i, r in enumerate(case.rounds):
         path = f"rounds[{i}]"
         if r.lead is not None and r.lead not in roles:
@@ -442,6 +504,7 @@ def _reference_errors(case: Case):
             tpath = f"{path}.tasks[{j}]"
             yield from options(f"{tpath}.options", t.options)
             yield from effects(f"{tpath}.per_idea", t.per_idea)
+            yield from effects(f"{tpath}.price", t.price)
             yield from tags(tpath, t.lg)
             if t.source and not getattr(case, t.source):
                 yield f"{tpath}.source: the case has no {t.source}"
@@ -453,11 +516,11 @@ def _reference_errors(case: Case):
                 source = next((x for x in tasks if x.id == t.from_task), None)
                 if source is None or source.type != "ideas":
                     yield f"{tpath}.from_task: '{t.from_task}' is not an ideas task"
-            if t.type == "seats" and not case.stakeholders:
+            if t.type in ("seats", "invite") and not case.stakeholders:
                 yield f"{tpath}: a seats task needs stakeholders"
             if t.type in ("choice", "rank") and t.max > len(case.task_options(t)):
                 yield f"{tpath}.max: more than the {len(case.task_options(t))} options"
-            if r.lead is None and t.type not in ("catalyst",):
+            if r.lead is None and t.type not in PLAYED_TYPES:
                 yield f"{tpath}: round '{r.id}' has tasks but no lead role to lock them"
     for i, o in enumerate(case.outcomes):
         yield from conditions(f"outcomes[{i}]", o.when)

@@ -224,7 +224,8 @@ def create_session(
     *, host, case_version: CaseVersion, options: dict[str, Any], previous: Session | None = None
 ) -> Session:
     """A new session in the lobby; raises ``Refused`` for bad options."""
-    state = rules.new_state(case_version.parsed(), options)
+    # Each session its own draws; the seed stays in the state (a replay gives the same game).
+    state = rules.new_state(case_version.parsed(), options, seed=secrets.randbelow(2**31))
     for _attempt in range(20):
         code = new_code()
         if not Session.objects.filter(code=code).exists():

@@ -44,6 +44,7 @@ TICK = 0.1  # how often a waiting bot looks at the clock (grace periods)
 REQUEST_TIMEOUT = 15.0  # an action with no ok/error after this is given up
 POLITICIAN_RATE = 0.1  # how often a lead locks its own vote against the majority
 CATALYST_RATE = 0.6  # how often the katalysator plays a catalyst tool
+PLAYED = ("catalyst", "invite")  # played by one role, not voted on (cases.schema.PLAYED_TYPES)
 # Close codes after which reconnecting cannot help (see game.consumers).
 FATAL_CLOSE = {4401, 4403, 4404}
 
@@ -105,7 +106,7 @@ def choose_value(d: dict, rng: random.Random, ideas: list[dict] | None = None) -
     """
     ids = [o["id"] for o in d["options"]]
     kind = d["type"]
-    if kind in ("card", "catalyst"):
+    if kind in ("card", "catalyst", "invite"):
         return rng.choice(ids)
     if kind == "rank":
         order = list(ids)
@@ -201,7 +202,7 @@ class Brain:
         return {"type": "idea", "text": self.rng.choice(IDEAS)}
 
     def _catalyst(self, d: dict, c: dict, me: dict, now: float) -> dict | None:
-        if d["type"] != "catalyst" or not _leads(d, c, me) or ("catalyst", d["key"]) in self.tried:
+        if d["type"] not in PLAYED or not _leads(d, c, me) or ("catalyst", d["key"]) in self.tried:
             return None
         self.tried.add(("catalyst", d["key"]))
         if not d["options"] or self.rng.random() >= self.catalyst_rate:
@@ -210,7 +211,7 @@ class Brain:
 
     def _vote(self, d: dict, c: dict, me: dict, now: float) -> dict | None:
         key = d["key"]
-        if d["type"] == "catalyst" or me["id"] in d["voted"] or ("vote", key) in self.tried:
+        if d["type"] in PLAYED or me["id"] in d["voted"] or ("vote", key) in self.tried:
             return None
         if d["type"] == "budget" and not d["options"]:
             return None  # nothing went forward to choose from
@@ -226,7 +227,7 @@ class Brain:
 
     def _lock(self, d: dict, c: dict, me: dict, now: float) -> dict | None:
         key = d["key"]
-        if d["type"] == "catalyst" or not _leads(d, c, me):
+        if d["type"] in PLAYED or not _leads(d, c, me):
             return None
         if self.lock_tries.get(key, 0) >= 3 or now < self.lock_after.get(key, 0.0):
             return None

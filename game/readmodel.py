@@ -208,7 +208,22 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
             "margin": margin,  # > 0: to spare; < 0: missing
             "met": margin >= 0,
         }
-    met = rules._holds(c, cond)
+    met = rules.holds(case, c, cond)
+    if cond.opposed is not None:
+        against = rules.opposed(c, cond.opposed)
+        return {
+            "kind": "opposed",
+            "label": "",
+            "value": against,
+            "max": cond.max,
+            "margin": (cond.max or 0) - against,  # stakeholders too many (< 0) or to spare
+            "met": met,
+            "wanted": None,
+        }
+    if cond.answered is not None or cond.any is not None:
+        # The recommendation answers the focus (or one of several tests holds).
+        kind = "answered" if cond.answered is not None else "any"
+        return {"kind": kind, "label": "", "met": met, "margin": None, "wanted": None}
     if cond.seated is not None or cond.absent is not None:
         sid = cond.seated or cond.absent
         s = case.stakeholder(sid or "")

@@ -35,12 +35,13 @@ a drawn or injected card.
 from __future__ import annotations
 
 import copy
+import marshal
 import math
 import zlib
 from collections import Counter
 from typing import Any
 
-from cases.schema import Case, Condition, Effects, Option, Task
+from cases.schema import PLAYED_TYPES, Case, Condition, Effects, Option, Task
 
 State = dict[str, Any]
 Event = dict[str, Any]
@@ -56,7 +57,7 @@ MEMBER = "member"  # a seat with no leadership role and no persona
 DEFAULT_OPTIONS = {
     "size": 4,
     "show_meters": False,
-    "rotate_roles": False,
+    "rotate_roles": True,  # every politician leads at least once; the host can turn it off
     "lock_on_timeout": True,
     "personas": True,
     # The round clock starts by itself when a round with decisions begins (the host
@@ -80,7 +81,13 @@ class Refused(Exception):
         self.params = params
 
 
-def new_state(case: Case, options: dict[str, Any] | None = None) -> State:
+def new_state(case: Case, options: dict[str, Any] | None = None, *, seed: int = 0) -> State:
+    """A session in the lobby.
+
+    ``seed`` decides the draws (personas, cards, the committees' local mood); it
+    is kept in the state, so a replayed log gives the same game. The game layer
+    gives each session its own.
+    """
     opts = dict(DEFAULT_OPTIONS)
     for key, value in (options or {}).items():
         if key not in DEFAULT_OPTIONS or type(value) is not type(DEFAULT_OPTIONS[key]):
@@ -101,6 +108,7 @@ def new_state(case: Case, options: dict[str, Any] | None = None) -> State:
         "timer_started": False,
         "stepped_back": False,
         "message_keep": False,
+        "seed": seed if type(seed) is int else 0,
     }
 
 
@@ -110,12 +118,20 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
     handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
     if handler is None:
         raise Refused("unknown", _("Unknown action."))
-    new = copy.deepcopy(state)
+    new = copy_state(state)
     events = handler(case, new, **{k: v for k, v in action.items() if k != "kind"})
     return new, events
 
 
 # --- helpers ------------------------------------------------------------------------
+
+
+def copy_state(state: State) -> State:
+    """A deep copy of a JSON-ready state; marshal is many times faster than deepcopy."""
+    try:
+        return marshal.loads(marshal.dumps(state))
+    except ValueError:  # something not JSON-like crept in: copy it the slow way
+        return copy.deepcopy(state)
 
 
 def _clamp(value: int) -> int:
@@ -131,7 +147,12 @@ def _apply_effects(c: dict, effects: Effects, times: int = 1) -> None:
         s["engagement"] = _clamp(s["engagement"] + d.engagement * times)
 
 
-def _holds(c: dict, cond: Condition) -> bool:
+def holds(case: Case, c: dict, cond: Condition) -> bool:
+    """Whether one case condition holds for committee ``c`` (the debrief asks too)."""
+    return _holds(case, c, cond)
+
+
+def _holds(case: Case, c: dict, cond: Condition) -> bool:
     if cond.meter is not None:
         value = c["meters"][cond.meter]
         return (cond.min is None or value >= cond.min) and (cond.max is None or value <= cond.max)
@@ -141,16 +162,54 @@ def _holds(c: dict, cond: Condition) -> bool:
         return c["seated"] is not None and cond.absent not in c["seated"]
     if cond.chosen is not None:
         task_id, _sep, option_id = cond.chosen.partition(":")
-        d = c["decisions"].get(task_id)
-        locked = d and d["locked"]
-        return bool(locked) and (
-            option_id in locked if isinstance(locked, list) else locked == option_id
-        )
+        return option_id in _locked_ids(c, task_id)
+    if cond.answered is not None:
+        answers = set(_answers(case, c, cond.answered))
+        return any(card in answers for card in recommended_cards(case, c))
+    if cond.any is not None:
+        return any(_holds(case, c, x) for x in cond.any)
+    if cond.opposed is not None:
+        return opposed(c, cond.opposed) <= (cond.max or 0)
     return (c["politician_cards"] > 0) == cond.politician_card
 
 
-def _all_hold(c: dict, when: list[Condition]) -> bool:
-    return all(_holds(c, cond) for cond in when)
+def opposed(c: dict, below: int) -> int:
+    """How many stakeholders are against the committee's work (stance below ``below``)."""
+    return sum(1 for s in c["stakeholders"].values() if s["stance"] < below)
+
+
+def _locked_ids(c: dict, task_id: str) -> list[str]:
+    """What a task locked, as option ids; a budget's ideas by their idea card ids."""
+    d = c["decisions"].get(task_id)
+    locked = d["locked"] if d else None
+    if not locked:
+        return []
+    values = locked if isinstance(locked, list) else [locked]
+    cards = {str(i["id"]): i["card"] for i in c["ideas"]}
+    return [cards.get(v) or v for v in values]
+
+
+def recommended_cards(case: Case, c: dict) -> list[str]:
+    """The idea cards in every locked budget: what the recommendation holds."""
+    out = []
+    for t in case.rounds_tasks:
+        if t.type == "budget":
+            out += [x for x in _locked_ids(c, t.id) if case.idea_card(x)]
+    return out
+
+
+def _answers(case: Case, c: dict, task_id: str) -> list[str]:
+    """The idea cards that answer what was locked in a task (its options' ``answers``)."""
+    found = case.find_task(task_id)
+    if found is None:
+        return []
+    d = c["decisions"].get(task_id)
+    options = {o.id: o for o in options_of(case, c, d)} if d else {}
+    return [a for x in _locked_ids(c, task_id) if x in options for a in options[x].answers]
+
+
+def _all_hold(case: Case, c: dict, when: list[Condition]) -> bool:
+    return all(_holds(case, c, cond) for cond in when)
 
 
 def active_members(state: State, cid: str) -> list[str]:
@@ -176,7 +235,7 @@ def lead_of(case: Case, c: dict, d: dict) -> str | None:
     """The role that locks decision d, or None when any member may lock it."""
     round_ = case.rounds[d["round"]]
     task = task_of(case, d)
-    role = task.actor if task.type == "catalyst" else round_.lead
+    role = task.actor if task.type in PLAYED_TYPES else round_.lead
     if role is None or role not in c["roles"].values():
         return None  # the role is vacant: anyone in the committee may lock
     return role
@@ -204,6 +263,10 @@ def options_of(case: Case, c: dict, d: dict) -> list[Option]:
         return list(card.options) if card else []
     if task.type == "seats":
         return case.seat_options
+    if task.type == "invite":  # the stakeholders left out of the seats, or already invited
+        seated = set(c["seated"] or [])
+        chosen = {d["locked"]} if d["locked"] else set()
+        return [o for o in case.seat_options if o.id not in seated or o.id in chosen]
     if task.type == "budget":
         return [
             Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i))
@@ -261,7 +324,7 @@ def plurality(case: Case, c: dict, d: dict) -> Any:
         return None
     order = [o.id for o in options_of(case, c, d)]
     ranked = sorted(order, key=lambda o: (-counts.get(o, 0), order.index(o)))
-    if task.type in ("card", "catalyst"):
+    if task.type in ("card", "catalyst", "invite"):
         return ranked[0]
     if task.type == "rank":
         return ranked
@@ -282,7 +345,7 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
     """Refuse a vote that does not fit its task; return it normalised."""
     task = task_of(case, d)
     ids = [o.id for o in options_of(case, c, d)]
-    if task.type in ("card", "catalyst"):
+    if task.type in ("card", "catalyst", "invite"):
         if not isinstance(value, str) or value not in ids:
             raise Refused("invalid", _("Choose one of the options."))
         return value
@@ -320,17 +383,26 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
 # --- entering a round ----------------------------------------------------------------
 
 
-def _draw(case: Case, cid: str, c: dict, task: Task) -> list[str]:
-    """The cards a committee meets: the most specific of those whose conditions hold.
+def _draw(case: Case, state: State, cid: str, c: dict, task: Task) -> list[str]:
+    """The cards a committee meets: of those whose conditions hold, the highest priority.
 
-    Among equally specific cards the order is shuffled per committee, with a
-    stable hash so that the same committee always draws the same cards (a
-    replayed log gives the same game) while committees side by side differ.
+    Among cards of equal priority, a pressure from a direction the committee has
+    not met yet comes first (so it meets pressure from more than one side); the
+    rest is shuffled by the session's seed and the committee, so that a
+    replayed log gives the same game while committees side by side differ.
     """
     deck = case.deck(task.deck or "")
     used = {d["card"] for d in c["decisions"].values() if d["card"]}
-    fitting = [card for card in deck if card.id not in used and _all_hold(c, card.when)]
-    fitting.sort(key=lambda card: (-len(card.when), zlib.crc32(f"{cid}:{card.id}".encode())))
+    met = {case.card(x).source for x in used if case.card(x)} - {None}  # type: ignore[union-attr]
+    seed = state.get("seed", 0)
+    fitting = [card for card in deck if card.id not in used and _all_hold(case, c, card.when)]
+    fitting.sort(
+        key=lambda card: (
+            -card.priority,
+            card.source in met,
+            zlib.crc32(f"{seed}:{cid}:{card.id}".encode()),
+        )
+    )
     return [card.id for card in fitting[: task.draw]]
 
 
@@ -367,7 +439,7 @@ def _add_card_ideas(case: Case, state: State, c: dict) -> None:
 
 
 def _outcome(case: Case, c: dict) -> str:
-    return next(o.id for o in case.outcomes if _all_hold(c, o.when))
+    return next(o.id for o in case.outcomes if _all_hold(case, c, o.when))
 
 
 def _autostart(case: Case, state: State, now: float | None) -> list[Event]:
@@ -405,7 +477,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         for task in round_.tasks:
             if task.type == "card":
                 if not any(d["task"] == task.id for d in c["decisions"].values()):
-                    for card_id in _draw(case, cid, c, task):
+                    for card_id in _draw(case, state, cid, c, task):
                         _open_decision(c, f"{task.id}:{card_id}", task.id, index, card_id)
             elif task.id not in c["decisions"]:
                 _open_decision(c, task.id, task.id, index, None)
@@ -414,9 +486,37 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         events.append(
             {"kind": "roles", "committee": cid, "round": index, "roles": dict(c["roles"])}
         )
+        if round_.outcome and first_time:
+            events += _promises_come_due(case, cid, c, index)
         if round_.outcome and c["outcome"] != _outcome(case, c):
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
+    return events
+
+
+def chosen_options(case: Case, c: dict, d: dict) -> list[Option]:
+    """The options a locked decision chose (a ranking: those whose effects applied)."""
+    if d["locked"] is None:
+        return []
+    task = task_of(case, d)
+    if task.type in ("ideas", "budget", "seats"):
+        return []
+    chosen = d["locked"] if isinstance(d["locked"], list) else [d["locked"]]
+    if task.type == "rank":
+        chosen = chosen[: task.apply_top]
+    options = {o.id: o for o in options_of(case, c, d)}
+    return [options[x] for x in chosen if x in options]
+
+
+def _promises_come_due(case: Case, cid: str, c: dict, index: int) -> list[Event]:
+    """What the committee promised comes due when the council decides."""
+    events: list[Event] = []
+    for key, d in sorted(c["decisions"].items()):
+        for option in chosen_options(case, c, d):
+            if option.due is not None:
+                _apply_effects(c, option.due.effects)
+                c["log"].append({"round": index, "key": key, "text": option.due.text})
+                events.append({"kind": "due", "committee": cid, "key": key, "option": option.id})
     return events
 
 
@@ -456,6 +556,15 @@ def _rotate_roles(state: State, cid: str) -> None:
         c["roles"] = {p: seats[i - 1] for i, p in enumerate(active)}
 
 
+def _start_stance(case: Case, state: State, cid: str, sid: str, stance: int) -> int:
+    """The case's stance, moved within its spread by the session's seed and the committee."""
+    spread = case.stance_spread
+    if not spread:
+        return stance
+    h = zlib.crc32(f"{state.get('seed', 0)}:{cid}:{sid}".encode())
+    return _clamp(stance + h % (2 * spread + 1) - spread)
+
+
 def _new_committee(case: Case, state: State) -> str:
     cid = str(max((int(k) for k in state["committees"]), default=0) + 1)
     state["committees"][cid] = {
@@ -464,7 +573,11 @@ def _new_committee(case: Case, state: State) -> str:
         "roles": {},
         "meters": {m.id: m.start for m in case.meters},
         "stakeholders": {
-            s.id: {"stance": s.stance, "engagement": s.engagement} for s in case.stakeholders
+            s.id: {
+                "stance": _start_stance(case, state, cid, s.id, s.stance),
+                "engagement": s.engagement,
+            }
+            for s in case.stakeholders
         },
         "seated": None,
         "decisions": {},
@@ -927,6 +1040,10 @@ def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> lis
     task = task_of(case, d)
     if task.type == "catalyst":
         raise Refused("not_allowed", _("The catalyst tool is played, not voted on."))
+    if task.type == "invite":
+        raise Refused(
+            "not_allowed", _("The invitation is the facilitator's to make, not voted on.")
+        )
     if task.type == "budget" and not _kept(c, task):
         raise Refused("invalid", _("No ideas went forward to choose from."))
     d["votes"][player] = _check_value(case, c, d, value)
@@ -948,7 +1065,7 @@ def _lock(case: Case, state: State, *, player: str, key: str, value: Any = None)
     if lead is not None and c["roles"].get(player) != lead:
         name = case.role(lead).name  # type: ignore[union-attr]
         raise Refused("not_allowed", _("Only the %(role)s locks this decision."), role=name)
-    if task.type == "catalyst":
+    if task.type in PLAYED_TYPES:
         return _do_lock(case, state, cid, key, _check_value(case, c, d, value), by=player)
     if task.type == "ideas" and value is not None:
         raise Refused("invalid", _("The dots decide which ideas go forward."))
@@ -968,12 +1085,7 @@ def _do_lock(
     c = state["committees"][cid]
     d = c["decisions"][key]
     task = task_of(case, d)
-    majority = plurality(case, c, d)
-    against = (
-        task.type not in ("ideas", "catalyst")
-        and majority is not None
-        and _support(case, c, d, value) < _support(case, c, d, majority)
-    )
+    against = by is not None and _against_majority(case, state, cid, d, value)
     d.update(locked=value, by=by, politician_card=against)
     texts: list[str] = []
     if task.type == "seats":
@@ -984,6 +1096,14 @@ def _do_lock(
             else:
                 _apply_effects(c, s.absent.effects)
                 texts.append(f"{s.name}: {s.absent.text}")
+    elif task.type == "invite":
+        # A left-out stakeholder comes back to the table, at a price: its voice
+        # and its ideas (from the next idea round on), and the time it takes.
+        s = case.stakeholder(value)
+        c["seated"] = list(c["seated"] or []) + [value]
+        _apply_effects(c, s.seated)  # type: ignore[union-attr]
+        _apply_effects(c, task.price)
+        texts.append(f"{s.name}: {s.voice}")  # type: ignore[union-attr]
     elif task.type == "ideas":
         # Capped at the ideas that go forward: beyond those, more is not richer.
         own = sum(1 for i in c["ideas"] if i["author"] is not None)
@@ -995,6 +1115,8 @@ def _do_lock(
             _apply_effects(c, card.effects if card else case.budget.free_idea_effects)
             if card and card.consequence:
                 texts.append(card.consequence)
+        spent = sum(_idea_cost(case, by_id[i]) for i in value)
+        _apply_effects(c, case.budget.spend_effects, times=spent)
     else:
         chosen = value if isinstance(value, list) else [value]
         if task.type == "rank":
@@ -1008,6 +1130,10 @@ def _do_lock(
             for card_id in option.unlocks:
                 if card_id not in c["unlocked"]:
                     c["unlocked"].append(card_id)
+            if option.politician_card and not against:
+                # Choosing "the politician card" in a dilemma is playing it.
+                against = True
+                d["politician_card"] = True
         if task.type == "catalyst" and any(
             t.type == "ideas" for t in case.rounds[d["round"]].tasks
         ):
@@ -1028,6 +1154,39 @@ def _do_lock(
             "meters": dict(c["meters"]),
         }
     ]
+
+
+def _against_majority(case: Case, state: State, cid: str, d: dict, value: Any) -> bool:
+    """A lock at a value that a majority of the active members has not voted for.
+
+    That is the politician card, early locks included: a lead who locks before
+    the others have voted plays it. A multiple choice (seats, a budget, a
+    ranking, several options) counts as voted for when a majority has voted and
+    the value has as much support as what their votes add up to.
+    """
+    task = task_of(case, d)
+    if task.type == "ideas" or task.type in PLAYED_TYPES:
+        return False
+    c = state["committees"][cid]
+    members = active_members(state, cid)
+    votes = [d["votes"][p] for p in members if p in d["votes"]]
+    same = sum(1 for v in votes if _same_value(task, v, value))
+    if 2 * same > len(members):
+        return False
+    if task.type in ("card",) or (task.type == "choice" and task.max == 1):
+        return True
+    majority = plurality(case, c, d)
+    return not (
+        2 * len(votes) > len(members)
+        and majority is not None
+        and _support(case, c, d, value) >= _support(case, c, d, majority)
+    )
+
+
+def _same_value(task: Task, a: Any, b: Any) -> bool:
+    if task.type == "rank" or not isinstance(a, list) or not isinstance(b, list):
+        return a == b
+    return sorted(a) == sorted(b)
 
 
 def _support(case: Case, c: dict, d: dict, value: Any) -> Any:

@@ -308,7 +308,9 @@ class CreateSessionForm(forms.Form):
         label=gettext_lazy("Show the meters to the players during play"), required=False
     )
     rotate_roles = forms.BooleanField(
-        label=gettext_lazy("Rotate the roles each round"), required=False
+        label=gettext_lazy("Rotate the roles each round"),
+        required=False,
+        initial=rules.DEFAULT_OPTIONS["rotate_roles"],
     )
     lock_on_timeout = forms.BooleanField(
         label=gettext_lazy("Lock open decisions at the plurality when time runs out"),

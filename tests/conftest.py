@@ -51,7 +51,10 @@ def mallory(db):
 
 @pytest.fixture
 def session(alice, mini_case):
-    return actions.create_session(host=alice, case_version=mini_case, options={"size": 4})
+    # Fixed roles, so that a test can name the lead once (real sessions rotate them).
+    return actions.create_session(
+        host=alice, case_version=mini_case, options={"size": 4, "rotate_roles": False}
+    )
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def play(
                 task = rules.task_of(case, d)
                 lead = rules.lead_of(case, c, d)
                 locker = next((p for p in members if c["roles"].get(p) == lead), members[0])
-                if task.type == "catalyst":
+                if task.type in ("catalyst", "invite"):  # played by one role, not voted
                     value = rng.choice([o.id for o in rules.options_of(case, c, d)])
                     do(
                         {"kind": "lock", "player": locker, "key": key, "value": value},

@@ -162,6 +162,10 @@ async def test_a_full_session_over_websockets(school_session, alice, school_case
         lead = t.holder(members, "facilitator")
         await t.player_does(lead, type="lock", key="udfordringer")
         await t.player_does(lead, type="lock", key=pres)
+        # The facilitator's own move: one left-out stakeholder is invited back.
+        guest = t.decisions(lead)["invitation"]["options"][0]["id"]
+        await t.player_does(lead, type="lock", key="invitation", value=guest)
+        assert guest in [s["id"] for s in t.players[lead].view["committee"]["seated"]]
         assert all(d["locked"] is not None for d in t.decisions(members[0]).values())
     await t.host_does(type="advance")
 
@@ -191,12 +195,12 @@ async def test_a_full_session_over_websockets(school_session, alice, school_case
         assert len(kept) == 5 and {i["id"] for i in kept} >= set(own)
     await t.host_does(type="advance")
 
-    # 4 Dilemmaer: two cards each, drawn by the committee's state.
+    # 4 Dilemmaer: three cards each, drawn by the committee's state.
     drawn = {}
     for cid, members in committees.items():
         decisions = t.decisions(members[0])
         drawn[cid] = sorted(k for k in decisions if k.startswith("dilemmaer:"))
-        assert len(drawn[cid]) == 2
+        assert len(drawn[cid]) == 3  # the case draws three dilemmas
         for name in members:
             for key in drawn[cid]:
                 await t.player_does(

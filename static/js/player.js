@@ -284,7 +284,7 @@
   }
 
   function tallyHTML(d) {
-    if (d.type === "catalyst" || d.type === "ideas") return "";
+    if (isPlayed(d) || d.type === "ideas") return "";
     var counts = d.tally || {};
     var voters = Math.max(1, (d.voted || []).length);
     var unit = d.type === "rank" ? "points" : "votes";
@@ -392,9 +392,10 @@
         ' data-testid="vote-' + attr(d.key) + '"' + (same || ui.busy[d.key] ? " disabled" : "") + ">" +
         esc(same ? gettext("Your order is in ✓") : gettext("Send my order")) + "</button></p>";
     }
-    if (d.type === "catalyst") {
+    if (isPlayed(d)) {
+      var invite = d.type === "invite";
       if (!isLead(d)) {
-        return '<p class="hint">' + esc(fmt(gettext("Only the %(role)s can play a tool. You will see here what is played."), { role: d.lead_name || "" })) + "</p>" +
+        return '<p class="hint">' + esc(fmt(invite ? gettext("Only the %(role)s can invite. You will see here who is invited.") : gettext("Only the %(role)s can play a tool. You will see here what is played."), { role: d.lead_name || "" })) + "</p>" +
           '<ul class="plain-list">' + d.options.map(function (o) { return "<li>" + optionText(o) + "</li>"; }).join("") + "</ul>";
       }
       var tool = ui.pending[d.key];
@@ -404,15 +405,20 @@
             ' data-act="tool-pick" data-key="' + attr(d.key) + '" data-focus="' + attr(d.key + ":" + o.id) + '"' +
             (tool === o.id ? " checked" : "") + disabled + ">" + optionText(o) + "</label>";
         }).join("") + "</fieldset>" +
-        '<p class="hint">' + esc(gettext("You can play one tool, once.")) + "</p>" +
+        '<p class="hint">' + esc(invite ? gettext("You can invite one, once. It costs meeting time.") : gettext("You can play one tool, once.")) + "</p>" +
         '<p class="button-row"><button type="button" class="button button-primary" data-act="play-tool" data-key="' + attr(d.key) + '"' +
-        ' data-testid="play-tool"' + (tool && !ui.busy[d.key] ? "" : " disabled") + ">" + esc(gettext("Play the tool")) + "</button></p>";
+        ' data-testid="' + (invite ? "invite" : "play-tool") + '"' + (tool && !ui.busy[d.key] ? "" : " disabled") + ">" + esc(invite ? gettext("Invite") : gettext("Play the tool")) + "</button></p>";
     }
     return "";
   }
 
+  // Played by one role, not voted on: the catalyst's tool, the facilitator's invitation.
+  function isPlayed(d) {
+    return d.type === "catalyst" || d.type === "invite";
+  }
+
   function lockHTML(d) {
-    if (d.type === "catalyst") return "";
+    if (isPlayed(d)) return "";
     if (!isLead(d)) {
       var holder = d.lead ? roleHolder(d.lead) : null;
       return '<p class="lock-note">' + esc(fmt(gettext("The %(role)s locks this decision."), { role: d.lead_name || "" })) +
@@ -449,7 +455,7 @@
 
   function lockedHTML(d) {
     var consequences = roundLog(d.key).map(function (e) { return "<li>" + esc(e.text) + "</li>"; }).join("");
-    var word = d.type === "catalyst" ? gettext("Played:") : gettext("Locked:");
+    var word = d.type === "catalyst" ? gettext("Played:") : d.type === "invite" ? gettext("Invited:") : gettext("Locked:");
     var shown = d.type === "ideas" ? " " + esc(gettext("the ideas marked ✓ go forward.")) : valueHTML(d, d.locked);
     return '<div class="locked" data-testid="locked-' + attr(d.key) + '"><div class="locked-value"><strong>' + esc(word) + "</strong>" + shown + "</div>" +
       (d.politician_card ? '<p class="politician-card">⚠ ' + esc(gettext("The politician card was played: the decision was locked against the majority.")) + "</p>" : "") +
@@ -546,7 +552,7 @@
     if (d.locked != null) {
       body += lockedHTML(d);
     } else {
-      if (d.type !== "catalyst") body += tallyHTML(d) + votedHTML(d);
+      if (!isPlayed(d)) body += tallyHTML(d) + votedHTML(d);
       body += lockHTML(d);
     }
     body += queuedHTML(function (m) { return m.key === d.key; });
