@@ -225,8 +225,9 @@ async def _read_version(session_id: int) -> int:
     except Exception:
         log.warning("could not read the version of session %s", session_id, exc_info=True)
         raise
-    known, _read = _versions.get(session_id, (0, 0.0))
-    version = max(known, version or 0)
+    # The database's figure is the truth (a session id can come back, with a
+    # lower version); one noted meanwhile can only be newer by a moment.
+    version = version or 0
     _versions[session_id] = (version, time.monotonic())
     return version
 
@@ -522,7 +523,7 @@ class GameConsumer(AsyncWebsocketConsumer):
                 "no_session", _("The session no longer exists."), CLOSE_NO_SESSION
             )
         version, view = entry
-        _note_version(self.session_id, version)
+        _versions[self.session_id] = (version, time.monotonic())  # read from the database
         ref_text = protocol.dumps(ref)
         await self.send(
             text_data=f'{{"type":"snapshot","v":{version},"ref":{ref_text},"view":{view}}}'
