@@ -354,6 +354,15 @@ def test_a_new_browser_gets_the_seat_back_when_the_host_confirms(ok):
     expect(confirm).to_have_count(1)
     expect(flow.dash.get_by_test_id("claims")).to_contain_text("Bent")
     shoot(flow.dash, "host dashboard with a request")
+    # the host's small targets of the issue: the language, "Mine spil", "Log ud", "ZIP" …
+    small = flow.dash.evaluate(
+        "() => [...document.querySelectorAll('.topbar a, .topbar button, .export-links a,"
+        " [data-testid^=claim-] button, .player-row button')].filter(e => e.offsetParent)"
+        ".map(e => [e.innerText.trim(), e.getBoundingClientRect()])"
+        ".filter(([t, r]) => r.width < 43.5 || r.height < 43.5).map(([t, r]) =>"
+        " `${t} ${Math.round(r.width)}x${Math.round(r.height)}`)"
+    )
+    assert not small, small
     confirm.click()
     # the new browser moves on by itself
     expect(page).to_have_url(f"{flow.url}/play/{flow.code}/")
