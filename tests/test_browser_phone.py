@@ -373,6 +373,27 @@ def test_a_new_browser_gets_the_seat_back_when_the_host_confirms(ok):
     _problems(flow)
 
 
+def test_the_host_merges_a_duplicate_and_the_new_browser_moves_into_the_seat(ok):
+    flow = ok
+    anna = flow.phones["Anna"]
+    ctx, page = flow.new_context()
+    _join(flow, page, "Anna")
+    page.get_by_test_id("as-new").tap()  # joining as someone else is a choice …
+    expect(page.get_by_test_id("my-name")).to_have_text("Anna (2)")
+    merge = flow.dash.locator('[data-testid^="merge-"]:not([data-testid^="merge-confirm-"])')
+    expect(merge).to_have_count(1)  # … and the host can undo it
+    expect(merge).to_have_text("Læg sammen med Anna")
+    merge.click()
+    flow.dash.locator('[data-testid^="merge-confirm-"]').click()
+    # the newer browser plays on in Anna's own seat, with her role; the old one is out
+    expect(page.get_by_test_id("my-name")).to_have_text("Anna")
+    assert _role_name(page) == anna.role
+    expect(anna.page).to_have_url(re.compile(r"/\?code="))
+    anna.ctx.close()
+    flow.phones["Anna"] = Phone("Anna", ctx, page, anna.role)
+    expect(flow.dash.get_by_test_id("summary")).to_contain_text("3 spillere")
+
+
 def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     flow = ok
     flow.host(type="start")
