@@ -418,6 +418,7 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     assert short <= 2 * line + 2, (short, line)  # two lines …
     more = page.get_by_test_id("message-more")
     expect(more).to_have_text("Læs hele beskeden")
+    page.screenshot(path=str(SHOTS / "voting-round-message-320x568.png"))
     more.tap()
     expect(more).to_have_attribute("aria-expanded", "true")
     assert text.bounding_box()["height"] > short + line  # … and all of it with a tap
