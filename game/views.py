@@ -233,6 +233,8 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
             "server_time": time.time(),
             "case_only_in": case_only_in(session),
             "seat_code": actions.ensure_seat_code(seat),  # shown under the role card
+            # The case's texts keep their language: hyphenated and read aloud as such.
+            "case_lang": session.case_version.languages()[0],
         },
     )
 

@@ -354,6 +354,15 @@ def test_a_new_browser_gets_the_seat_back_when_the_host_confirms(ok):
     expect(confirm).to_have_count(1)
     expect(flow.dash.get_by_test_id("claims")).to_contain_text("Bent")
     shoot(flow.dash, "host dashboard with a request")
+    # the host's small targets of the issue: the language, "Mine spil", "Log ud", "ZIP" …
+    small = flow.dash.evaluate(
+        "() => [...document.querySelectorAll('.topbar a, .topbar button, .export-links a,"
+        " [data-testid^=claim-] button, .player-row button')].filter(e => e.offsetParent)"
+        ".map(e => [e.innerText.trim(), e.getBoundingClientRect()])"
+        ".filter(([t, r]) => r.width < 43.5 || r.height < 43.5).map(([t, r]) =>"
+        " `${t} ${Math.round(r.width)}x${Math.round(r.height)}`)"
+    )
+    assert not small, small
     confirm.click()
     # the new browser moves on by itself
     expect(page).to_have_url(f"{flow.url}/play/{flow.code}/")
@@ -362,6 +371,27 @@ def test_a_new_browser_gets_the_seat_back_when_the_host_confirms(ok):
     flow.phones["Bent"] = Phone("Bent", ctx, page, bent.role)
     expect(flow.dash.get_by_test_id("claims")).not_to_contain_text("Bent")
     _problems(flow)
+
+
+def test_the_host_merges_a_duplicate_and_the_new_browser_moves_into_the_seat(ok):
+    flow = ok
+    anna = flow.phones["Anna"]
+    ctx, page = flow.new_context()
+    _join(flow, page, "Anna")
+    page.get_by_test_id("as-new").tap()  # joining as someone else is a choice …
+    expect(page.get_by_test_id("my-name")).to_have_text("Anna (2)")
+    merge = flow.dash.locator('[data-testid^="merge-"]:not([data-testid^="merge-confirm-"])')
+    expect(merge).to_have_count(1)  # … and the host can undo it
+    expect(merge).to_have_text("Læg sammen med Anna")
+    merge.click()
+    flow.dash.locator('[data-testid^="merge-confirm-"]').click()
+    # the newer browser plays on in Anna's own seat, with her role; the old one is out
+    expect(page.get_by_test_id("my-name")).to_have_text("Anna")
+    assert _role_name(page) == anna.role
+    expect(anna.page).to_have_url(re.compile(r"/\?code="))
+    anna.ctx.close()
+    flow.phones["Anna"] = Phone("Anna", ctx, page, anna.role)
+    expect(flow.dash.get_by_test_id("summary")).to_contain_text("3 spillere")
 
 
 def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
@@ -388,6 +418,7 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     assert short <= 2 * line + 2, (short, line)  # two lines …
     more = page.get_by_test_id("message-more")
     expect(more).to_have_text("Læs hele beskeden")
+    page.screenshot(path=str(SHOTS / "voting-round-message-320x568.png"))
     more.tap()
     expect(more).to_have_attribute("aria-expanded", "true")
     assert text.bounding_box()["height"] > short + line  # … and all of it with a tap
