@@ -235,7 +235,7 @@ def join_page(request: HttpRequest) -> HttpResponse:
                 )
             except rules.Refused as exc:
                 field = "name" if exc.code in ("invalid", "conflict") else "code"
-                form.add_error(field, refusal_text(exc))
+                form.add_error(None if exc.code == "slow_down" else field, refusal_text(exc))
                 if exc.code == "slow_down":
                     response = render(request, "game/join.html", {"form": form}, status=429)
                     response["Retry-After"] = str(exc.params["n"])

@@ -331,11 +331,11 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # --- joining (game.limits) ---------------------------------------------------------------
 # Per address and session, a token bucket: JOIN_BURST seats at once, then one
-# more every JOIN_INTERVAL seconds. A room behind one NAT address (40 people
-# joining over two minutes) gets in: 6 + 120/3 = 46 seats in two minutes; a
-# script firing 300 joins in a few seconds gets about 6-8. See README.
+# more every JOIN_INTERVAL seconds. A room behind one NAT address gets in: 6 +
+# 60/2 = 36 seats in the first minute, 66 in two; a script firing 300 joins in a
+# few seconds gets 6-9. See README ("Limits").
 JOIN_BURST = envint("JOIN_BURST", 6)
-JOIN_INTERVAL = float(envstr("JOIN_INTERVAL", "3"))
+JOIN_INTERVAL = float(envstr("JOIN_INTERVAL", "2"))
 # Wrong or ended codes per address (any session): 20 at once, then one per 10 s.
 CODE_GUESS_BURST = envint("CODE_GUESS_BURST", 20)
 CODE_GUESS_INTERVAL = float(envstr("CODE_GUESS_INTERVAL", "10"))
