@@ -1336,7 +1336,7 @@ def _waiting(state: State, player: Any) -> dict:
     return w
 
 
-def _lobby(case: Case, state: State, *, locked: Any) -> list[Event]:
+def _lobby(case: Case, state: State, *, locked: Any = None) -> list[Event]:
     """The host locks the lobby (new seats wait for approval) or opens it again."""
     if type(locked) is not bool:
         raise Refused("invalid", _("Say whether the lobby is locked."))
@@ -1346,7 +1346,7 @@ def _lobby(case: Case, state: State, *, locked: Any) -> list[Event]:
     return [{"kind": "lobby", "locked": locked}]
 
 
-def _admit(case: Case, state: State, *, player: str) -> list[Event]:
+def _admit(case: Case, state: State, *, player: Any = None) -> list[Event]:
     """The host lets a waiting seat in: it joins as if the lobby were open."""
     w = _waiting(state, player)
     del state["waiting"][player]
@@ -1355,7 +1355,7 @@ def _admit(case: Case, state: State, *, player: str) -> list[Event]:
     )
 
 
-def _turn_away(case: Case, state: State, *, player: str) -> list[Event]:
+def _turn_away(case: Case, state: State, *, player: Any = None) -> list[Event]:
     """The host does not let a waiting seat in; its phone is told so."""
     _waiting(state, player)["refused"] = True
     return [{"kind": "turn_away", "player": player}]
