@@ -113,7 +113,8 @@ def test_every_page_has_a_strict_csp_and_a_permissions_policy(client, alice_admi
         csp = csp_directives(response)
         assert csp["default-src"] == ["'self'"]
         assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no nonce, no other host
-        assert csp["style-src"] == ["'self'"]
+        assert csp["style-src"][0] == "'self'"  # and a nonce where a page has a <style>
+        assert all(re.fullmatch(r"'nonce-[\w+/=-]+'", v) for v in csp["style-src"][1:])
         assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
         assert csp["frame-ancestors"] == ["'none'"] and csp["form-action"] == ["'self'"]
         assert csp["connect-src"] == ["'self'"]
@@ -133,6 +134,21 @@ def test_no_template_has_an_inline_script_or_handler():
             for pattern in (INLINE_SCRIPT, INLINE_HANDLER, JAVASCRIPT_URL):
                 found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
     assert not found, "\n".join(found)
+
+
+def test_a_style_element_carries_the_requests_nonce():
+    for folder in TEMPLATE_DIRS:
+        for path in folder.rglob("*.html"):
+            for tag in re.findall(r"<style\b[^>]*>", path.read_text()):
+                assert tag == '<style nonce="{{ request.csp_nonce }}">', (path, tag)
+
+
+def test_the_debriefs_styles_are_allowed_by_its_nonce(client, alice, session):
+    client.force_login(alice)
+    page = client.get(f"/host/{session.code}/debrief/")
+    nonce = re.search(r'<style nonce="([^"]+)">', page.text).group(1)
+    assert f"'nonce-{nonce}'" in csp_directives(page)["style-src"]
+    assert csp_directives(client.get("/"))["style-src"] == ["'self'"]  # no nonce where none is used
 
 
 def test_no_served_page_has_an_inline_script_or_handler(client, alice_admin, formed_session):
