@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -270,9 +270,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # The nonce is added only on a page that uses it (the debrief's <style>
-        # block, which carries nonce="{{ request.csp_nonce }}").
-        "style-src": [SELF, NONCE],
+        "style-src": [SELF],  # style sheets from static/ only: no <style> element
         # Style attributes only (no <style> element, no stylesheet from elsewhere):
         # the live pages draw the meters' bars as style="width: N%". An attribute
         # cannot run script or select other elements.

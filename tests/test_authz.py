@@ -31,6 +31,7 @@ PUBLIC = {
     "api/join/",
     "play/<str:code>/",
     "play/<str:code>/next/",
+    "play/<str:code>/summary/",  # a seat's own summary, by its cookie (tests/test_summary.py)
     "host/login/",
     "host/logout/",
     "i18n/setlang/",
