@@ -1233,7 +1233,11 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
     if d["locked"] is not None:
         raise Refused("locked", _("The ideas are locked."))
     text = free_text(
-        text, MAX_IDEA_LENGTH, _("An idea is 1 to %(n)s characters."), n=MAX_IDEA_LENGTH
+        text,
+        MAX_IDEA_LENGTH,
+        _("An idea is 1 to %(n)s characters."),
+        multiline=True,  # a line break in an idea is kept (tests/test_protocol_hardening.py)
+        n=MAX_IDEA_LENGTH,
     )
     if not text:
         raise Refused("invalid", _("An idea is 1 to %(n)s characters."), n=MAX_IDEA_LENGTH)
