@@ -10,6 +10,7 @@ added; a URL that is neither public nor a host's fails ``test_every_url_is_class
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from channels.db import database_sync_to_async
@@ -32,6 +33,10 @@ PUBLIC = {
     "play/<str:code>/",
     "play/<str:code>/next/",
     "play/<str:code>/summary/",  # a seat's own summary, by its cookie (tests/test_summary.py)
+    # a device waiting for the host to hand it a seat, by its claim cookie (the seat claims)
+    "join/wait/<str:code>/",
+    "join/wait/<str:code>/status/",
+    "join/wait/<str:code>/cancel/",
     "host/login/",
     "host/logout/",
     "i18n/setlang/",
@@ -58,6 +63,11 @@ def routes() -> list[str]:
 
 def host_routes() -> list[str]:
     return [r for r in routes() if r.startswith("host/") and r not in PUBLIC]
+
+
+def url_of(route: str, code: str) -> str:
+    """The route with the session's code, and "1" for any other part (a claim, an answer)."""
+    return "/" + re.sub(r"<[^>]+>", "1", route.replace("<str:code>", code))
 
 
 def test_every_url_is_classified():
@@ -111,7 +121,7 @@ def test_every_host_url_refuses_everyone_but_the_sessions_host(
     before = snapshot(formed_session)
     tried = []
     for route in host_routes():
-        url = "/" + route.replace("<str:code>", formed_session.code)
+        url = url_of(route, formed_session.code)
         data = {"count": "3", "case_version": formed_session.case_version_id, "size": "4"}
         response = getattr(client, method)(url, data)
         tried.append(url)
@@ -150,13 +160,20 @@ def test_the_admin_shows_nothing_of_the_session_and_changes_nothing(actors, form
 
 
 def test_the_sessions_host_is_let_in_everywhere_the_others_are_not(client, alice, formed_session):
-    """The matrix's other side: the same URLs work for alice (so refusals are not an accident)."""
+    """The matrix's other side: the same URLs open for alice (so refusals are not an accident).
+
+    A POST-only URL answers her GET with 405; what it does is tested with its feature.
+    """
     client.force_login(alice)
+    opened = []
     for route in host_routes():
-        if route.endswith(("again/", "bots/")):
-            continue  # POST only; they act (tests/test_pages.py)
-        url = "/" + route.replace("<str:code>", formed_session.code)
-        assert client.get(url).status_code == 200, url
+        url = url_of(route, formed_session.code)
+        status = client.get(url).status_code
+        assert status in (200, 405), (url, status)
+        opened += [route] if status == 200 else []
+    for page in ("host/<str:code>/", "host/<str:code>/qr.svg", "host/<str:code>/projector/"):
+        assert page in opened
+    assert len(opened) >= 8
 
 
 # --- websockets ----------------------------------------------------------------------------
@@ -181,6 +198,7 @@ EXAMPLES = {
     "lobby": {"locked": True},
     "admit": {"player": "1"},
     "turn_away": {"player": "1"},
+    "rename": {"player": "1", "name": "Mallory"},
 }
 
 
