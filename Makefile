@@ -35,8 +35,11 @@ lock: venv
 		--generate-hashes --no-header -q -o requirements.lock
 
 # Collect static files only when a source file (or an installed package) changed.
-$(STATIC_STAMP): $(VENV_STAMP) $(shell find static $(wildcard */static) -type f 2>/dev/null)
-	$(PY) manage.py collectstatic --noinput -v 0
+# Always as for production (hashed names and their manifest, which DEBUG=false
+# needs; DEBUG=true serves the same files), so `DEBUG=false make run` works too.
+$(STATIC_STAMP): $(VENV_STAMP) Makefile $(shell find static $(wildcard */static) -type f 2>/dev/null)
+	DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+		$(PY) manage.py collectstatic --noinput -v 0
 	@touch $@
 
 # Static files are collected first (only when changed), before the database steps.

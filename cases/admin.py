@@ -62,7 +62,7 @@ def _yaml_response(version: CaseVersion) -> HttpResponse:
 
 
 def _yaml_html(version: CaseVersion) -> str:
-    return format_html('<pre style="white-space: pre-wrap">{}</pre>', dump_version(version))
+    return format_html('<pre class="pm-yaml">{}</pre>', dump_version(version))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,6 +236,9 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    class Media:  # styles here, not in style attributes: the CSP allows no inline style
+        css = {"all": ["css/admin.css"]}
+
     list_display = ("title", "slug", "latest_number", "version_count")
     search_fields = ("title", "slug")
     actions = ["download_yaml"]
@@ -416,6 +419,9 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(CaseVersion)
 class CaseVersionAdmin(admin.ModelAdmin):
+    class Media:  # styles here, not in style attributes: the CSP allows no inline style
+        css = {"all": ["css/admin.css"]}
+
     """Versions are read-only: a session keeps the version it started with."""
 
     list_display = ("__str__", "case", "number", "created", "session_count")

@@ -22,6 +22,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import CaseVersion
@@ -236,21 +237,29 @@ def create_session(
 
 
 def join(
-    session: Session, name: str, *, token_hash: str | None = None
+    session: Session, name: str, *, token_hash: str | None = None, admit: bool = False
 ) -> tuple[Player, str | None, Done]:
-    """Give a new seat; returns the player, the seat token (once) and what changed."""
+    """Give a new seat; returns the player, the seat token (once) and what changed.
+
+    While the host has locked the lobby the seat waits for the host's approval,
+    unless ``admit`` (bots the host started, seats carried over by "play again").
+    """
     token = None
     if token_hash is None:
         token, token_hash = Player.new_token()
     with transaction.atomic():
-        locked = _locked(session.pk)
+        locked = _locked(session.pk)  # the row lock also makes the next number safe
+        last = Player.objects.filter(session=locked).aggregate(n=Max("number"))["n"] or 0
         player = Player.objects.create(
-            session=locked, token_hash=token_hash, seat_code=new_seat_code()
+            session=locked, token_hash=token_hash, seat_code=new_seat_code(), number=last + 1
         )
         old = locked.state
         action = {"kind": "join", "player": player.pid, "name": name}
+        if admit:
+            action["admit"] = True
         new, events = rules.apply(locked.case, old, action)  # Refused rolls back the seat too
-        player.name = new["players"][player.pid]["name"]
+        seat = new["players"].get(player.pid) or new["waiting"][player.pid]
+        player.name = seat["name"]
         player.save(update_fields=["name"])
         _save(locked, new, action, events, f"player:{player.pid}")
     return player, token, _done(locked, old, new, events)
@@ -280,7 +289,7 @@ def play_again(session: Session) -> Session:
         for player in old.players.all():
             seat = old.state["players"].get(player.pid)
             if seat is not None and not seat["removed"]:  # the name as the rules told it apart
-                join(new_session, seat["name"], token_hash=player.token_hash)
+                join(new_session, seat["name"], token_hash=player.token_hash, admit=True)
     return new_session
 
 

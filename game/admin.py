@@ -44,6 +44,9 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Session)
 class SessionAdmin(ReadOnly):
+    class Media:  # styles here, not in style attributes: the CSP allows no inline style
+        css = {"all": ["css/admin.css"]}
+
     list_display = (
         "code",
         "case_version",
@@ -78,7 +81,9 @@ class SessionAdmin(ReadOnly):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("case_version__case", "host")
+        """A host sees its own sessions here as on its pages; a superuser sees all."""
+        query = super().get_queryset(request).select_related("case_version__case", "host")
+        return query if request.user.is_superuser else query.filter(host=request.user)
 
     @admin.display(description=_("players"))
     def players(self, session: Session) -> int:
@@ -109,4 +114,4 @@ class SessionAdmin(ReadOnly):
     @admin.display(description=_("state"))
     def state_json(self, session: Session) -> str:
         text = json.dumps(session.state, ensure_ascii=False, indent=1)
-        return format_html("<pre style='max-height:30em;overflow:auto'>{}</pre>", text)
+        return format_html('<pre class="pm-state">{}</pre>', text)

@@ -268,12 +268,21 @@ def ws_base(url: str) -> str:
     return "ws://" + url.removeprefix("http://")
 
 
-def join_seat(url: str, code: str, name: str, *, timeout: float = 15.0) -> dict:
-    """``POST /api/join/`` (blocking); returns ``{code, token, cookie}`` or raises BotError."""
+def join_seat(
+    url: str, code: str, name: str, *, timeout: float = 15.0, join_pass: str | None = None
+) -> dict:
+    """``POST /api/join/`` (blocking); returns ``{code, token, cookie}`` or raises BotError.
+
+    ``join_pass`` (``game.limits.join_pass``, made where the SECRET_KEY is) lets
+    the host's own bots past the per-address join limit and the locked lobby.
+    """
+    headers = {"Content-Type": "application/json"}
+    if join_pass:
+        headers["X-Join-Pass"] = join_pass
     request = urllib.request.Request(
         url.rstrip("/") + "/api/join/",
         data=json.dumps({"code": code, "name": name}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers=headers,
         method="POST",
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
@@ -478,12 +487,15 @@ class Bot:
         self.cookie_name = f"seat_{self.code}"
         self.client: ViewClient | None = None
         self.finished = False
+        self.join_pass: str | None = None  # set by run_bots
 
     def think(self) -> float:
         return self.timing.uniform(self.pace / 2, self.pace * 1.5) if self.pace > 0 else 0.0
 
     async def join(self) -> None:
-        seat = await asyncio.to_thread(join_seat, self.url, self.code, self.name)
+        seat = await asyncio.to_thread(
+            join_seat, self.url, self.code, self.name, join_pass=self.join_pass
+        )
         self.token, self.cookie_name = seat["token"], seat.get("cookie", self.cookie_name)
         self.code = seat.get("code", self.code)
         self.stats.players = 1
@@ -576,12 +588,15 @@ async def run_bots(
     seed: int = 0,
     timeout: float | None = None,
     grace: float | None = None,
+    join_pass: str | None = None,
 ) -> BotStats:
     """Run ``players`` bots in one session until it ends (or ``timeout`` seconds pass)."""
     bots = [
         Bot(url, code, name, seed=seed * 1000 + i, pace=pace, grace=grace)
         for i, name in enumerate(bot_names(players))
     ]
+    for bot in bots:
+        bot.join_pass = join_pass
     total = BotStats()
     if not bots:
         return total

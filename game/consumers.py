@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from cases import languages
 
 from . import actions, protocol, rules, timers, visibility
-from .models import Session
+from .models import Session, normalise_code
 from .rules import _
 
 try:  # what autobahn (under Daphne) raises on a send to a socket that has closed
@@ -320,6 +320,7 @@ async def presence_settled() -> None:
 
 class GameConsumer(AsyncWebsocketConsumer):
     viewer = ""  # "player", "host" or "projector"
+    unknown_code: tuple = ()  # the refusal for a code that does not exist: as for a real one
 
     async def connect(self) -> None:
         self.session_id: int | None = None
@@ -346,10 +347,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         # over 5 s, and a whole room reconnecting after a restart queues up.
         await self.accept()
         session = await self._session()
-        if session is None:
-            return await self._refuse(
-                "no_session", _("There is no session with that code."), CLOSE_NO_SESSION
-            )
+        if session is None:  # answered like a real code without a seat: codes cannot be probed
+            return await self._refuse(*self.unknown_code)
         refusal = await self.authenticate(session)
         if refusal:
             return await self._refuse(*refusal)
@@ -605,12 +604,17 @@ class GameConsumer(AsyncWebsocketConsumer):
         query = Session.objects.select_related("case_version")
         if pk is not None:
             return query.filter(pk=pk).first()
-        code = str(self.scope["url_route"]["kwargs"]["code"]).upper()
-        return query.filter(code=code).first()
+        code = normalise_code(self.scope["url_route"]["kwargs"]["code"])
+        return query.filter(code=code).first() if code else None
 
 
 class PlayerConsumer(GameConsumer):
     viewer = "player"
+    unknown_code = (
+        "no_seat",
+        _("You have no seat in this session; join with the code."),
+        CLOSE_NO_SEAT,
+    )
 
     async def authenticate(self, session: Session) -> tuple | None:
         token = self.scope.get("cookies", {}).get(seat_cookie(session.code))
@@ -635,6 +639,7 @@ class PlayerConsumer(GameConsumer):
 
 class HostConsumer(GameConsumer):
     viewer = "host"
+    unknown_code = ("not_host", _("Only the session's host can run it."), CLOSE_NOT_HOST)
 
     async def authenticate(self, session: Session) -> tuple | None:
         if not await database_sync_to_async(session.is_run_by)(self.scope.get("user")):

@@ -28,6 +28,17 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def normalise_code(code: object) -> str | None:
+    """A code as typed (any case, spaces between) as stored; None if it cannot be one.
+
+    Checked before any query: a NUL in an address is an error on PostgreSQL.
+    """
+    code = "".join(str(code).split()).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -86,6 +97,10 @@ class Player(models.Model):
     only in the player's cookie). Committee and role live in the session's state."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="players")
+    # The seat's number within its session (1, 2, 3 … in the order of joining): the
+    # id the state, the frames and the exports use. Not the primary key, which
+    # would tell every player how many seats the server has ever given.
+    number = models.PositiveIntegerField()
     name = models.CharField(max_length=60)  # as the rules told it apart: "Bo (2)"
     token_hash = models.CharField(max_length=64)
     # Shown only on the player's own screen (and to the host on request): with the
@@ -104,6 +119,7 @@ class Player(models.Model):
         constraints = [
             # "Play again" carries a seat over to the next session with the same token.
             models.UniqueConstraint(fields=["session", "token_hash"], name="unique_seat"),
+            models.UniqueConstraint(fields=["session", "number"], name="unique_seat_number"),
         ]
 
     def __str__(self) -> str:
@@ -111,8 +127,8 @@ class Player(models.Model):
 
     @property
     def pid(self) -> str:
-        """The player's id in the game state."""
-        return str(self.pk)
+        """The player's id in the game state: the seat's number in its session."""
+        return str(self.number)
 
     @staticmethod
     def new_token() -> tuple[str, str]:

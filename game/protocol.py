@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StringConstraints,
     TypeAdapter,
@@ -220,11 +221,29 @@ class End(Action):
     type: Literal["end"]
 
 
+class Lobby(Msg):
+    """Lock the lobby (new seats wait for the host's approval) or open it."""
+
+    type: Literal["lobby"]
+    locked: StrictBool
+
+
+class Admit(Msg):
+    type: Literal["admit"]
+    player: Key
+
+
+class TurnAway(Msg):
+    type: Literal["turn_away"]
+    player: Key
+
+
 COMMON = (Sync, Ping)
 PLAYER = (Vote, Lock, Idea, Reflect)
 HOST = (
     Form, Move, Remove, Readmit, Start, Advance, Back, Timer, LockAll, Inject, Message, End, Rename
 )  # fmt: skip
+HOST += (Lobby, Admit, TurnAway)  # the locked lobby (issue 10)
 PROJECTOR = ()
 
 

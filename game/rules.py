@@ -43,6 +43,8 @@ from typing import Any
 
 from cases.schema import PLAYED_TYPES, Case, Condition, Effects, Option, Task
 
+from .text import BadText, clean_text
+
 State = dict[str, Any]
 Event = dict[str, Any]
 
@@ -595,11 +597,13 @@ def _new_committee(case: Case, state: State) -> str:
 # --- actions: people -------------------------------------------------------------------
 
 
-def _join(case: Case, state: State, *, player: str, name: str) -> list[Event]:
+def _join(case: Case, state: State, *, player: str, name: str, admit: bool = False) -> list[Event]:
     if state["status"] == "ended":
         raise Refused("closed", _("The session has ended."))
-    if player in state["players"]:
+    if player in state["players"] or player in state.get("waiting", {}):
         raise Refused("conflict", _("That seat is taken."))
+    if state.get("lobby_locked") and admit is not True:
+        return _wait(state, player, name)
     if sum(not p["removed"] for p in state["players"].values()) >= MAX_PLAYERS:
         raise Refused("full", _("The session is full."))
     name = _unique_name(state, name)
@@ -617,16 +621,22 @@ def _join(case: Case, state: State, *, player: str, name: str) -> list[Event]:
 
 
 def clean_name(name: Any) -> str:
-    """A display name as shown: trimmed, inner white space folded."""
-    return " ".join(name.split()) if isinstance(name, str) else ""
+    """A display name as shown (game.text: trimmed, white space folded, NFC); "" if unusable."""
+    try:
+        return clean_text(name, max_length=MAX_NAME_LENGTH)
+    except BadText:
+        return ""
 
 
 def _unique_name(state: State, name: Any) -> str:
     """Refuse an empty or too long name; tell a clashing one apart with a number."""
-    name = clean_name(name)
-    if not name or len(name) > MAX_NAME_LENGTH:
+    name = free_text(
+        name, MAX_NAME_LENGTH, _("A name is 1 to %(n)s characters."), n=MAX_NAME_LENGTH
+    )
+    if not name:
         raise Refused("invalid", _("A name is 1 to %(n)s characters."), n=MAX_NAME_LENGTH)
-    taken = {p["name"].casefold() for p in state["players"].values()}
+    seats = [*state["players"].values(), *state.get("waiting", {}).values()]
+    taken = {p["name"].casefold() for p in seats}
     candidate, n = name, 1
     while candidate.casefold() in taken:
         n += 1
@@ -990,11 +1000,15 @@ def _inject(case: Case, state: State, *, card: str, committee: str | None = None
 
 
 def _message(case: Case, state: State, *, text: str, keep: bool = False) -> list[Event]:
-    if not isinstance(text, str) or len(text.strip()) > MAX_MESSAGE_LENGTH:
-        raise Refused("invalid", _("A message is at most %(n)s characters."), n=MAX_MESSAGE_LENGTH)
     if type(keep) is not bool:
         raise Refused("invalid", _("Keep is yes or no."))
-    state["message"] = text.strip()
+    state["message"] = free_text(
+        text,
+        MAX_MESSAGE_LENGTH,
+        _("A message is at most %(n)s characters."),
+        multiline=True,
+        n=MAX_MESSAGE_LENGTH,
+    )
     state["message_keep"] = keep and bool(state["message"])
     event: Event = {"kind": "message", "text": state["message"]}
     return [event | {"keep": True}] if state["message_keep"] else [event]
@@ -1218,8 +1232,14 @@ def _idea(case: Case, state: State, *, player: str, text: Any) -> list[Event]:
         raise Refused("invalid", _("Ideas are written in the idea round."))
     if d["locked"] is not None:
         raise Refused("locked", _("The ideas are locked."))
-    text = text.strip() if isinstance(text, str) else ""
-    if not text or len(text) > MAX_IDEA_LENGTH:
+    text = free_text(
+        text,
+        MAX_IDEA_LENGTH,
+        _("An idea is 1 to %(n)s characters."),
+        multiline=True,  # a line break in an idea is kept (tests/test_protocol_hardening.py)
+        n=MAX_IDEA_LENGTH,
+    )
+    if not text:
         raise Refused("invalid", _("An idea is 1 to %(n)s characters."), n=MAX_IDEA_LENGTH)
     task = task_of(case, d)
     if sum(1 for i in c["ideas"] if i["author"] == player) >= task.max_ideas:
@@ -1238,11 +1258,13 @@ def _reflect(case: Case, state: State, *, player: str, question: Any, text: Any)
         raise Refused("invalid", _("Reflection questions are answered in the last round."))
     if not any(q.id == question for q in case.reflection):
         raise Refused("not_found", _("No such question."))
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) > MAX_REFLECTION_LENGTH:
-        raise Refused(
-            "invalid", _("An answer is at most %(n)s characters."), n=MAX_REFLECTION_LENGTH
-        )
+    text = free_text(
+        text,
+        MAX_REFLECTION_LENGTH,
+        _("An answer is at most %(n)s characters."),
+        multiline=True,
+        n=MAX_REFLECTION_LENGTH,
+    )
     c["reflections"].setdefault(player, {})[question] = text
     return [
         {"kind": "reflect", "committee": cid, "player": player, "question": question, "text": text}
@@ -1276,6 +1298,74 @@ _HANDLERS = {
     "reseat": _reseat,
     "merge": _merge,
 }
+
+
+# --- free text and the locked lobby (issue 10) -------------------------------------------
+
+MAX_WAITING = 50  # seats waiting for the host's approval at once
+
+
+def free_text(
+    value: Any, max_length: int, reason: str, *, multiline: bool = False, **params: Any
+) -> str:
+    """Text from a person through ``game.text.clean_text``; refused politely if it cannot be.
+
+    ``reason`` (with ``params``) is the refusal for a value that is too long or not
+    text; control characters, NUL and lone surrogates get their own.
+    """
+    try:
+        return clean_text(value, max_length=max_length, multiline=multiline)
+    except BadText as exc:
+        if exc.code == "control":
+            raise Refused(
+                "invalid", _("The text contains control characters; remove them.")
+            ) from None
+        raise Refused("invalid", reason, **params) from None
+
+
+def _wait(state: State, player: str, name: Any) -> list[Event]:
+    """A join while the lobby is locked: the seat waits for the host to let it in."""
+    waiting = state.setdefault("waiting", {})
+    if sum(not w["refused"] for w in waiting.values()) >= MAX_WAITING:
+        raise Refused("full", _("Too many are waiting to be let in; ask the host."))
+    name = _unique_name(state, name)
+    waiting[player] = {"name": name, "refused": False}
+    return [{"kind": "wait", "player": player, "name": name}]
+
+
+def _waiting(state: State, player: Any) -> dict:
+    w = state.get("waiting", {}).get(player) if isinstance(player, str) else None
+    if w is None or w["refused"]:
+        raise Refused("not_found", _("Nobody with that seat is waiting to be let in."))
+    return w
+
+
+def _lobby(case: Case, state: State, *, locked: Any = None) -> list[Event]:
+    """The host locks the lobby (new seats wait for approval) or opens it again."""
+    if type(locked) is not bool:
+        raise Refused("invalid", _("Say whether the lobby is locked."))
+    if state["status"] == "ended":
+        raise Refused("closed", _("The session has ended."))
+    state["lobby_locked"] = locked
+    return [{"kind": "lobby", "locked": locked}]
+
+
+def _admit(case: Case, state: State, *, player: Any = None) -> list[Event]:
+    """The host lets a waiting seat in: it joins as if the lobby were open."""
+    w = _waiting(state, player)
+    del state["waiting"][player]
+    return [{"kind": "admit", "player": player}] + _join(
+        case, state, player=player, name=w["name"], admit=True
+    )
+
+
+def _turn_away(case: Case, state: State, *, player: Any = None) -> list[Event]:
+    """The host does not let a waiting seat in; its phone is told so."""
+    _waiting(state, player)["refused"] = True
+    return [{"kind": "turn_away", "player": player}]
+
+
+_HANDLERS.update({"lobby": _lobby, "admit": _admit, "turn_away": _turn_away})
 
 
 # --- questions the views ask -------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,8 +43,8 @@ def _player_summary_context(session: Session, player, errors=None, posted=None) 
 def player_summary(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the player's own summary, once the session has ended. POST: their next steps."""
     session = find_session(code)
-    if session is None:
-        raise Http404
+    if session is None:  # as a real code without a seat: codes cannot be probed (issue 10)
+        return redirect(_join_url("".join(code.split()).upper()[:20]))
     if session.purged_at is not None:
         return purged_page(request, session)
     player = actions.seat_for(session, request.COOKIES.get(seat_cookie(session.code)))

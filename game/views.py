@@ -41,9 +41,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 
-from . import actions, bots, rules, visibility
+from . import actions, bots, limits, rules, visibility
 from .consumers import seat_cookie
-from .models import Session, hash_token
+from .models import Session, hash_token, normalise_code
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +51,57 @@ SEAT_COOKIE_AGE = 60 * 60 * 24 * 2  # a workshop day and the debrief after it
 MAX_BOTS = 40  # a rehearsal, not a load test
 BOTS_TIMEOUT = 4 * 60 * 60  # seconds: bots of a session nobody ends leave after a workshop
 MAX_CODE_INPUT = 20  # codes are 6 characters; room for spaces typed in between
+MAX_JOIN_BODY = 4096  # bytes: a code and a name of 40 characters, with room to spare
+# One answer for a code that never was and one that has ended: a join must not
+# tell a guesser which codes are (or were) real.
+NO_SESSION = rules._("There is no game open with that code.")
 
 
 def find_session(code: str) -> Session | None:
-    code = "".join(str(code).split()).upper()
-    if not code or len(code) > MAX_CODE_INPUT:
+    if len(str(code)) > MAX_CODE_INPUT:
+        return None
+    code = normalise_code(code)
+    if code is None:
         return None
     return Session.objects.select_related("case_version").filter(code=code).first()
 
 
-def take_seat(code: str, name: str) -> tuple[Session, str]:
-    """Join a session by its code; raises Refused with a reason for the person."""
+def _wait_refusal(wait: float, reason: str) -> rules.Refused:
+    return rules.Refused("slow_down", reason, n=limits.seconds(wait))
+
+
+def take_seat(code: str, name: str, request: HttpRequest) -> tuple[Session, str]:
+    """Join a session by its code; raises Refused with a reason for the person.
+
+    Limited per address (game.limits): wrong codes, so that codes cannot be
+    guessed, and seats per session, so that one device cannot fill the room.
+    The server's own bots carry a pass (``limits.join_pass``) instead.
+    """
     session = find_session(code)
-    if session is None:
-        raise rules.Refused("no_session", rules._("There is no session with that code."))
-    _player, token, done = actions.join(session, name)
+    admit = session is not None and limits.has_join_pass(request, session.code)
+    address = limits.client_address(request)
+    if not admit:
+        wait = limits.guess_wait(address, take=False)
+        if wait:
+            raise _wait_refusal(
+                wait,
+                rules._(
+                    "Too many tries with a wrong code from this network. Wait %(n)s seconds and try again."
+                ),
+            )
+    if session is None or session.status == "ended":
+        limits.guess_wait(address, take=True)
+        raise rules.Refused("no_session", NO_SESSION)
+    if not admit:
+        wait = limits.join_wait(address, session.pk)
+        if wait:
+            raise _wait_refusal(
+                wait,
+                rules._(
+                    "Many people are joining from this network at once. Wait %(n)s seconds and press Join again."
+                ),
+            )
+    _player, token, done = actions.join(session, name, admit=admit)
     actions.broadcast_sync(done)
     return session, token
 
@@ -86,28 +122,60 @@ def refusal_text(exc: rules.Refused) -> str:
     return gettext(exc.reason) % exc.params if exc.params else gettext(exc.reason)
 
 
+# The join API's answer to each refusal: bad input 400, no such game 404, a
+# game that cannot take the seat 409, too fast 429.
+JOIN_STATUS = {"no_session": 404, "invalid": 400, "slow_down": 429}
+
+
+def _bad_join(reason: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": "bad_request", "reason": reason}, status=status)
+
+
+def _join_body(request: HttpRequest) -> tuple[str, str] | JsonResponse:
+    """The code and name of a join request, or the refusal: never an exception."""
+    if request.content_type != "application/json":
+        return _bad_join(gettext("Send JSON."), status=415)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_JOIN_BODY + 1
+    if length > MAX_JOIN_BODY:
+        return _bad_join(gettext("The request is too large."), status=413)
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return _bad_join(gettext("The request is not valid JSON."))
+    if not isinstance(data, dict) or not {"code", "name"} <= data.keys():
+        return _bad_join(gettext("Send code and name."))
+    code, name = data["code"], data["name"]
+    if not isinstance(code, str) or not isinstance(name, str):
+        return _bad_join(gettext("The code and the name are text."))
+    return code, name
+
+
 @csrf_exempt  # for bots and scripts: it reads no cookie and sets none, so nothing to forge
 @require_POST
 def api_join(request: HttpRequest) -> JsonResponse:
     """POST {"code", "name"} as JSON -> 201 {"code", "token", "cookie"}; for bots and scripts.
 
     The caller sends the token as the cookie itself. Setting it here would let
-    any site post a form that takes over a visitor's seat cookie.
+    any site post a form that takes over a visitor's seat cookie. Any other body
+    gets 4xx with a reason (see JOIN_STATUS), never a server error.
     """
-    if request.content_type != "application/json":
-        return JsonResponse({"error": "bad_request", "reason": gettext("Send JSON.")}, status=415)
+    body = _join_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    code, name = body
     try:
-        data = json.loads(request.body or b"{}")
-        code, name = str(data["code"]), data["name"]
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse(
-            {"error": "bad_request", "reason": gettext("Send code and name.")}, status=400
-        )
-    try:
-        session, token = take_seat(code, name)
+        session, token = take_seat(code, name, request)
     except rules.Refused as exc:
-        status = 404 if exc.code == "no_session" else 409
-        return JsonResponse({"error": exc.code, "reason": refusal_text(exc)}, status=status)
+        response = JsonResponse(
+            {"error": exc.code, "reason": refusal_text(exc)},
+            status=JOIN_STATUS.get(exc.code, 409),
+        )
+        if exc.code == "slow_down":
+            response["Retry-After"] = str(exc.params["n"])
+        return response
     return JsonResponse(
         {"code": session.code, "token": token, "cookie": seat_cookie(session.code)}, status=201
     )
@@ -135,7 +203,15 @@ class JoinForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).upper()
 
     def clean_name(self) -> str:
-        name = rules.clean_name(self.cleaned_data["name"])
+        try:
+            name = rules.free_text(
+                self.cleaned_data["name"],
+                rules.MAX_NAME_LENGTH,
+                rules._("A name is 1 to %(n)s characters."),
+                n=rules.MAX_NAME_LENGTH,
+            )
+        except rules.Refused as exc:
+            raise forms.ValidationError(refusal_text(exc)) from None
         if not name:
             raise forms.ValidationError(gettext("Type your name."))
         return name
@@ -154,10 +230,16 @@ def join_page(request: HttpRequest) -> HttpResponse:
             if session is not None and _seated(request, session):
                 return redirect("play", code=session.code)  # this device has a seat already
             try:
-                session, token = take_seat(form.cleaned_data["code"], form.cleaned_data["name"])
+                session, token = take_seat(
+                    form.cleaned_data["code"], form.cleaned_data["name"], request
+                )
             except rules.Refused as exc:
-                field = "code" if exc.code in ("no_session", "closed", "full") else "name"
-                form.add_error(field, refusal_text(exc))
+                field = "name" if exc.code in ("invalid", "conflict") else "code"
+                form.add_error(None if exc.code == "slow_down" else field, refusal_text(exc))
+                if exc.code == "slow_down":
+                    response = render(request, "game/join.html", {"form": form}, status=429)
+                    response["Retry-After"] = str(exc.params["n"])
+                    return response
             else:
                 response = redirect("play", code=session.code)
                 set_seat_cookie(response, session, token)
@@ -204,16 +286,14 @@ def _join_url(code: str) -> str:
 
 @require_GET
 def play(request: HttpRequest, code: str) -> HttpResponse:
-    """The player's live page; without a seat, the join page with the code filled in."""
+    """The player's live page; without a seat, the join page with the code filled in.
+
+    An unknown code is answered like a known one without a seat, so that this
+    address cannot be used to tell real codes from made-up ones.
+    """
     session = find_session(code)
     if session is None:
-        form = JoinForm(initial={"code": code.upper()[:MAX_CODE_INPUT]})
-        return render(
-            request,
-            "game/join.html",
-            {"form": form, "error": gettext("There is no session with that code.")},
-            status=404,
-        )
+        return redirect(_join_url("".join(code.split()).upper()[:MAX_CODE_INPUT]))
     if session.purged_at is not None:  # the seat is gone with the data: say so, politely
         return render(request, "game/purged.html", {"session": session}, status=410)
     token = request.COOKIES.get(seat_cookie(session.code))
@@ -249,12 +329,13 @@ def case_only_in(session: Session) -> str | None:
 
 @require_GET
 def play_next(request: HttpRequest, code: str) -> JsonResponse:
-    """Whether the host has started a new game for this seat ("play again")."""
+    """Whether the host has started a new game for this seat ("play again").
+
+    No seat and no such code get the same answer (codes cannot be probed here).
+    """
     session = find_session(code)
-    if session is None:
-        raise Http404
-    token = request.COOKIES.get(seat_cookie(session.code))
-    if actions.seat_for(session, token) is None:
+    token = request.COOKIES.get(seat_cookie(session.code)) if session else None
+    if session is None or actions.seat_for(session, token) is None:
         return JsonResponse({"next": None}, status=403)
     successor = _successor(session, token)
     return JsonResponse({"next": successor.code if successor else None})
@@ -266,6 +347,12 @@ def play_next(request: HttpRequest, code: str) -> JsonResponse:
 class HostLoginView(auth_views.LoginView):
     template_name = "game/host_login.html"
     redirect_authenticated_user = True
+
+
+def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """django-axes' answer to a login while paused (host login and admin): 429, and how long."""
+    minutes = settings.AXES_COOLOFF_MINUTES
+    return render(request, "game/locked_out.html", {"minutes": minutes}, status=429)
 
 
 def host_required(view):
@@ -501,7 +588,13 @@ def start_bots(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, gettext("Choose 1 to %(n)s bots.") % {"n": MAX_BOTS})
         return redirect("dashboard", code=session.code)
     base_url = request.build_absolute_uri("/").rstrip("/")
-    bots.start_bots_thread(base_url, session.code, count, timeout=BOTS_TIMEOUT)
+    bots.start_bots_thread(
+        base_url,
+        session.code,
+        count,
+        timeout=BOTS_TIMEOUT,
+        join_pass=limits.join_pass(session.code),
+    )
     log.info("started %s bots in %s", count, session.code)
     messages.success(request, gettext("%(n)s bot players are joining.") % {"n": count})
     return redirect("dashboard", code=session.code)

@@ -429,6 +429,8 @@ def player_view(
     committees: dict | None = None,
 ) -> View:
     """What one player sees. ``common`` and ``committees`` may carry parts already made."""
+    if pid not in state["players"]:
+        return waiting_view(case, state, pid, meta, common=common)
     player = state["players"][pid]
     cid = None if player["removed"] else player["committee"]
     c = state["committees"][cid] if cid else None
@@ -463,8 +465,45 @@ def player_view(
     }
 
 
+def waiting_view(
+    case: Case, state: rules.State, pid: str, meta: dict, *, common: View | None = None
+) -> View:
+    """A seat that waits for the host to let it in (the lobby is locked): its name only."""
+    w = state.get("waiting", {})[pid]
+    return {
+        **(common or _common(case, state, meta)),
+        "committee": None,
+        "me": {
+            "id": pid,
+            "name": w["name"],
+            "removed": False,
+            "waiting": not w["refused"],
+            "turned_away": w["refused"],
+            "committee": None,
+            "role": None,
+            "card": None,
+            "votes": {},
+            "reflections": {},
+            "questions": [],
+        },
+    }
+
+
+def lobby_part(state: rules.State) -> dict:
+    """For the host: whether the lobby is locked and who waits to be let in."""
+    return {
+        "locked": bool(state.get("lobby_locked")),
+        "waiting": [
+            {"id": pid, "name": w["name"]}
+            for pid, w in sorted(state.get("waiting", {}).items(), key=lambda kv: int(kv[0]))
+            if not w["refused"]
+        ],  # in the order they came (jsonb keeps no key order)
+    }
+
+
 def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None = None) -> View:
     return {
+        "lobby": lobby_part(state),
         "session": session_part(case, state, meta) | {"options": state["options"]},
         "case": {
             "brief": case.brief,
@@ -561,7 +600,7 @@ def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
         "projector": projector_view(case, state, meta),
         "players": {
             pid: player_view(case, state, pid, meta, common=common, committees=committees)
-            for pid in state["players"]
+            for pid in [*state["players"], *state.get("waiting", {})]
         },
     }
 

@@ -17,3 +17,20 @@ class CookieLocaleMiddleware(LocaleMiddleware):
         language = wanted if wanted in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy``: every device feature in settings.PERMISSIONS_POLICY off.
+
+    The game uses no camera, microphone, location or the like; turning them off
+    means an injected script (or an embedded page) could not ask for them either.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.value = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.value)
+        return response

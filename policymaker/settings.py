@@ -5,10 +5,12 @@ production (DEBUG=false) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +111,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
+    "axes",
     "cases",
     "game",
 ]
@@ -124,6 +128,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "policymaker.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "policymaker.urls"
@@ -250,3 +258,97 @@ GAME_TIMER_LOOP = envbool("GAME_TIMER_LOOP", True)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 # The browser that prints the hosts' PDF handouts (game/pdf.py).
 CHROMIUM = envstr("CHROMIUM", "/usr/bin/chromium")
+
+# --- security headers --------------------------------------------------------------------
+# Content-Security-Policy (django-csp), on every page in debug too, so that a
+# violation shows up while developing: only this site's own scripts, styles,
+# images and sockets. No inline script or handler anywhere (the templates load
+# static/js, data goes in json_script or data-attributes), no plugins, no
+# framing. 'self' in connect-src covers ws:/wss: to the same host (CSP level 3).
+# The favicon is an empty data: URL, hence data: for images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],  # style sheets from static/ only: no <style> element
+        # Style attributes only (no <style> element, no stylesheet from elsewhere):
+        # the live pages draw the meters' bars as style="width: N%". An attribute
+        # cannot run script or select other elements.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (policymaker.middleware): the game needs no device feature.
+PERMISSIONS_POLICY = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+
+# --- login throttling (django-axes) ------------------------------------------------------
+# The host login and the admin login share Django's authentication, so both are
+# throttled: after AXES_FAILURE_LIMIT wrong passwords for one account (from
+# anywhere) or from one address (for any account), logins are refused with 429
+# for AXES_COOLOFF_TIME. A failure during the lockout does not extend it, so a
+# guesser cannot keep the host out for good; `manage.py unlock_host` ends it at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses before a password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = envint("LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "game.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR. Behind a proxy, run Daphne with
+# --proxy-headers so that REMOTE_ADDR is the client's (see README).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# --- joining (game.limits) ---------------------------------------------------------------
+# Per address and session, a token bucket: JOIN_BURST seats at once, then one
+# more every JOIN_INTERVAL seconds. A room behind one NAT address gets in: 6 +
+# 60/2 = 36 seats in the first minute, 66 in two; a script firing 300 joins in a
+# few seconds gets 6-9. See README ("Limits").
+JOIN_BURST = envint("JOIN_BURST", 6)
+JOIN_INTERVAL = float(envstr("JOIN_INTERVAL", "2"))
+# Wrong or ended codes per address (any session): 20 at once, then one per 10 s.
+CODE_GUESS_BURST = envint("CODE_GUESS_BURST", 20)
+CODE_GUESS_INTERVAL = float(envstr("CODE_GUESS_INTERVAL", "10"))
+
+# The cache holds the buckets: Redis when there is one (shared by all processes),
+# else this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pm",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -72,3 +72,13 @@ def formed_session(session, seats):
     actions.perform(session.pk, {"kind": "form"}, actor="host")
     session.refresh_from_db()
     return session
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """The join limits (game.limits) live in the cache: each test starts with full buckets."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

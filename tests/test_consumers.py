@@ -142,9 +142,13 @@ async def test_another_host_is_refused_and_gets_no_data(formed_session, mallory,
     await refused(connect(path), "not_host", 4403)  # no login at all
 
 
-@pytest.mark.parametrize("endpoint", ["play", "host", "projector"])
-async def test_an_unknown_code_is_refused(alice, endpoint):
-    await refused(connect(f"/ws/{endpoint}/ZZZZZZ/", user=alice), "no_session", 4404)
+@pytest.mark.parametrize(
+    ("endpoint", "code", "close"),
+    [("play", "no_seat", 4401), ("host", "not_host", 4403), ("projector", "not_host", 4403)],
+)
+async def test_an_unknown_code_is_refused(alice, endpoint, code, close):
+    # An unknown code is refused as a real one would be: codes cannot be probed.
+    await refused(connect(f"/ws/{endpoint}/ZZZZZZ/", user=alice), code, close)
 
 
 # --- snapshots ---------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_the_code_is_filled_in_from_the_address(client, session):
 def test_a_wrong_code_is_refused_without_a_cookie(client, session):
     page = join(client, "ZZZZZZ", "Bo")
     assert page.status_code == 400
-    assert "Der er intet spil med den kode." in page.text
+    assert "Der er intet åbent spil med den kode." in page.text
     assert not [c for c in page.cookies if c.startswith("seat_")]
 
 
@@ -85,10 +85,12 @@ def test_an_empty_or_too_long_name_is_refused(client, session, name, message):
 
 
 def test_an_ended_session_is_refused(client, session):
+    # Refused as a code that never was (tests/test_security.py): a join tells no
+    # guesser which codes are real.
     actions.perform(session.pk, {"kind": "end"}, actor="host")
     page = join(client, session.code, "Bo")
     assert page.status_code == 400
-    assert "Spillet er slut." in page.text
+    assert "Der er intet åbent spil med den kode." in page.text
     assert seat_cookie(session.code) not in page.cookies
 
 
@@ -139,10 +141,11 @@ def test_the_play_page_without_a_seat_goes_to_the_join_page(client, session):
     assert client.get(f"/play/{session.code}/")["Location"] == f"/?code={session.code}"
 
 
-def test_the_play_page_of_an_unknown_code_says_so(client, db):
-    page = client.get("/play/ZZZZZZ/")
-    assert page.status_code == 404
-    assert "Der er intet spil med den kode." in page.text
+def test_the_play_page_of_an_unknown_code_goes_to_the_join_page(client, db):
+    # As for a real code without a seat: the address cannot tell real codes apart.
+    page = client.get("/play/zzzzzz/")
+    assert page.status_code == 302
+    assert page["Location"] == "/?code=ZZZZZZ"
 
 
 def test_the_javascript_catalog_is_danish(client, db):

@@ -93,7 +93,8 @@ def played(alice, mini_case):
     play_whole_game(session, seed=2, text=text)
     for pid, _token in tokens.values():
         actions.save_next_steps(
-            Player.objects.get(pk=pid), {"vision": f"Næste skridt-{pid}: temamøde i byrådet"}
+            Player.objects.get(session=session, number=int(pid)),  # the seat number (issue 10)
+            {"vision": f"Næste skridt-{pid}: temamøde i byrådet"},
         )
     session.tokens = tokens
     session.texts = (

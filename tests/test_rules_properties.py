@@ -136,6 +136,9 @@ def next_action(draw, state: dict, clock: float) -> dict[str, Any]:
             "text": draw(TEXT),
         },
         "presence": lambda: {"player": player, "online": draw(st.booleans())},
+        "lobby": lambda: {"locked": draw(st.booleans() | st.none())},
+        "admit": lambda: {"player": draw(st.sampled_from([*state.get("waiting", {}), "99"]))},
+        "turn_away": lambda: {"player": draw(st.sampled_from([*state.get("waiting", {}), "99"]))},
     }
     return {"kind": kind, **(fields[kind]() if kind in fields else {})}
 

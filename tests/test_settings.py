@@ -143,3 +143,79 @@ def test_pyproject_pins_agree_with_the_lock() -> None:
 
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def production_request(*paths: str) -> dict:
+    """GET each path under the production settings (a subprocess), with make's static files."""
+    code = (
+        "import json, re, sys, django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client(HTTP_HOST='example.org')\n"
+        "out = {}\n"
+        "for path in sys.argv[1:]:\n"
+        "    r = c.get(path, secure=True)\n"
+        "    body = r.content.decode(errors='replace')\n"
+        '    css = re.search(r\'href="(/static/css/app[^"]*)"\', body)\n'
+        "    out[path] = {'status': r.status_code, 'headers': dict(r.headers), 'css': css and css.group(1)}\n"
+        "    if css:\n"
+        "        out[path]['css_status'] = c.get(css.group(1), secure=True).status_code\n"
+        "print(json.dumps(out))\n"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    result = subprocess.run(
+        [sys.executable, "-c", code, *paths],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "policymaker.settings", **production_env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_debug_false_serves_pages_from_makes_own_static_files() -> None:
+    """`make run`'s collectstatic writes the manifest DEBUG=false needs (was: every page a 500)."""
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        pytest.fail(
+            "staticfiles/ was not collected as `make` does: run `make staticfiles/.collected`"
+        )
+    pages = production_request("/", "/host/login/")
+    for path, page in pages.items():
+        assert page["status"] == 200, (path, page)
+        assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", page["css"]), page["css"]
+        assert page["css_status"] == 200
+
+
+def test_production_sends_the_security_headers() -> None:
+    headers = production_request("/")["/"]["headers"]
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("style-src-attr")[0]
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_login_throttling_and_the_csp_are_on_in_production() -> None:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.MIDDLEWARE, s.AUTHENTICATION_BACKENDS, s.AXES_FAILURE_LIMIT, "
+        "s.AXES_COOLOFF_MINUTES, s.AXES_LOCKOUT_PARAMETERS]))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "policymaker.settings", **production_env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    middleware, backends, limit, minutes, params = json.loads(result.stdout)
+    assert "csp.middleware.CSPMiddleware" in middleware
+    assert middleware[-1] == "axes.middleware.AxesMiddleware"
+    assert backends[0] == "axes.backends.AxesStandaloneBackend"
+    assert limit == 5 and minutes == 15 and params == ["username", "ip_address"]

@@ -75,6 +75,25 @@
     return [["join", '<section class="panel lobby-box">' + qr + arriving + "</section>"], ["actions", form]];
   }
 
+  // --- the gate: lock the lobby, let the waiting in (issue 10) ------------------------------------
+
+  function gateBlocks() {
+    var lobby = view.lobby || { locked: false, waiting: [] };
+    if (view.session.status === "ended") return [];
+    var head = '<p class="gate-line"><span data-testid="lobby-state">' + esc(lobby.locked
+      ? gettext("The lobby is locked: newcomers wait until you let them in.")
+      : gettext("The lobby is open: anyone with the code can join.")) + "</span> " +
+      '<button type="button" class="button button-small" data-act="lobby" data-locked="' + (lobby.locked ? "false" : "true") + '" data-testid="' + (lobby.locked ? "open-lobby" : "lock-lobby") + '">' +
+      esc(lobby.locked ? gettext("Open the lobby") : gettext("Lock the lobby")) + "</button></p>";
+    var waiting = lobby.waiting.length ? '<h2 class="h3">' + esc(fmt(ngettext("%(n)s waiting to be let in", "%(n)s waiting to be let in", lobby.waiting.length), { n: lobby.waiting.length })) + "</h2>" +
+      '<ul class="waiting-list" data-testid="waiting">' + lobby.waiting.map(function (w) {
+        return '<li><span class="waiting-name">' + esc(w.name) + "</span> " +
+          '<button type="button" class="button button-small button-primary" data-act="admit" data-player="' + attr(w.id) + '" data-testid="admit-' + attr(w.id) + '">' + esc(gettext("Let in")) + "</button> " +
+          '<button type="button" class="button button-small" data-act="turn_away" data-player="' + attr(w.id) + '" data-testid="turn-away-' + attr(w.id) + '">' + esc(gettext("Turn away")) + "</button></li>";
+      }).join("") + "</ul>" : "";
+    return [["gate", '<section class="panel gate" data-testid="gate">' + head + waiting + "</section>"]];
+  }
+
   // --- controls ---------------------------------------------------------------------------------
 
   function controlsBlocks() {
@@ -431,6 +450,8 @@
     PM.update(document.getElementById("summary"), [["s", summaryHTML()]]);
     var claims = document.getElementById("claims");
     if (claims) PM.update(claims, claimsBlocks());
+    var gate = document.getElementById("gate-panel");
+    if (gate) PM.update(gate, gateBlocks());
     PM.update(document.getElementById("lobby-panel"), lobbyBlocks());
     var controls = controlsBlocks();
     PM.update(document.getElementById("controls"), controls.main);
@@ -531,8 +552,10 @@
       run(el, { type: "message", text: text, keep: act === "message" && !!(keepBox && keepBox.checked) }).then(function (ok) {
         if (ok && act === "message") { delete PM.drafts["host-message"]; var f = document.getElementById("host-message"); if (f) f.value = ""; PM.updateCounters(document); }
       });
-    } else if (act === "remove" || act === "readmit") {
+    } else if (act === "remove" || act === "readmit" || act === "admit" || act === "turn_away") {
       run(el, { type: act, player: el.getAttribute("data-player") });
+    } else if (act === "lobby") {
+      run(el, { type: "lobby", locked: el.getAttribute("data-locked") === "true" });
     }
   });
 

@@ -213,6 +213,15 @@
 
   function statusHTML() {
     var s = view.session, me = view.me;
+    if (me.waiting) {  // the lobby is locked: the host lets this seat in (issue 10)
+      return '<div class="panel notice" data-testid="waiting-notice" role="status"><h2>' + esc(gettext("Waiting for the host to let you in")) +
+        '</h2><p>' + esc(gettext("The host has locked the lobby. You get in as soon as the host lets you in; this page moves on by itself.")) +
+        '</p><p class="big-name">' + esc(gettext("You are")) + ' <strong data-testid="my-name">' + esc(me.name) + "</strong></p></div>";
+    }
+    if (me.turned_away) {
+      return '<div class="panel notice" data-testid="turned-away-notice"><h2>' + esc(gettext("The host did not let you in")) +
+        "</h2><p>" + esc(gettext("If that is a mistake, have a word with the host.")) + "</p></div>";
+    }
     if (me.removed) {
       return '<div class="panel notice" data-testid="removed-notice"><h2>' + esc(gettext("You are out of this game")) +
         "</h2><p>" + esc(gettext("The host has taken you out of the game. If that is a mistake, have a word with the host; they can let you back in.")) +
@@ -648,7 +657,7 @@
 
   function taskBlocks() {
     var blocks = [["next", nextHTML()], ["status", statusHTML()]];
-    if (view.me.removed) return blocks;
+    if (view.me.removed || view.me.waiting || view.me.turned_away) return blocks;
     blocks.push(["intro", introHTML()]);
     var c = view.committee;
     if (c && view.session.status !== "lobby") {

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from game.bots import DEFAULT_PACE, run_bots
+from game.limits import join_pass
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 pace=opts["pace"],
                 seed=opts["seed"],
                 timeout=opts["timeout"],
+                join_pass=join_pass(opts["code"]),
             )
         )
         line = f"bots in {opts['code'].upper()}: {stats.summary()}"

@@ -32,6 +32,7 @@ from cases.schema import Case, CaseError
 from game import actions, rules
 from game.bots import BotError, BotStats, ViewClient, run_bots
 from game.devserver import Server, ServerError
+from game.limits import join_pass
 from game.models import Event, Session
 
 HOST_USERNAME = "host"
@@ -82,7 +83,7 @@ def login_cookie(user: Any) -> tuple[str, Any]:
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the model backend
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save(must_create=True)
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}", store
@@ -224,7 +225,11 @@ async def rehearse(
 ) -> tuple[dict, BotStats, Host]:
     players = committees * size
     overall = JOIN_TIMEOUT + round_timeout * (len(case.rounds) + 1) + 60
-    bots = asyncio.create_task(run_bots(url, code, players, pace=pace, seed=seed, timeout=overall))
+    bots = asyncio.create_task(
+        run_bots(
+            url, code, players, pace=pace, seed=seed, timeout=overall, join_pass=join_pass(code)
+        )
+    )
     host = Host(url, code, cookie, case, round_timeout=round_timeout, seed=seed)
     try:
         view = await host.run(players, size)
