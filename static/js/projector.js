@@ -270,8 +270,8 @@
       body = (g.forward.length ? '<p class="pj-group">' + esc(g.locked ? gettext("Went forward") : fmt(gettext("Going forward: top %(n)s"), { n: g.keep })) + "</p>" +
           '<ul class="pj-ideas" data-fit="notes">' + g.forward.map(function (i) { return noteHTML(i); }).join("") + "</ul>" : "") +
         (g.tied.length ? '<p class="pj-group pj-group-tie" data-testid="tie-' + esc(cid) + '">' +
-          esc(fmt(ngettext("Tie for the last place: %(n)s ideas with %(dots)s", "Tie for the last %(places)s places: %(n)s ideas with %(dots)s", g.tiedIn),
-            { n: g.tied.length, dots: dotsText(g.cut), places: g.tiedIn })) + "</p>" +
+          esc(fmt(ngettext("Tie for %(places)s place: %(dots)s", "Tie for %(places)s places: %(dots)s", g.tiedIn),
+            { dots: dotsText(g.cut), places: g.tiedIn })) + "</p>" +
           '<ul class="pj-ideas pj-ideas-tie" data-fit="notes">' + g.tied.map(function (i) { return noteHTML(i, " is-tie"); }).join("") + "</ul>" : "") +
         // The rest as well while there is room; the fit counts what it must leave out.
         (g.rest.length ? '<p class="pj-group pj-group-rest">' + esc(gettext("Other ideas")) + "</p>" +
