@@ -233,7 +233,10 @@ def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(roo
     expect(page.get_by_test_id("dash-round")).to_contain_text("Kommissorium")  # nothing moved
 
 
-@pytest.mark.parametrize("where", ["dashboard", "projector-lobby", "projector-round"])
+@pytest.mark.parametrize(
+    "where",
+    ["dashboard", "projector-lobby", "projector-round", "projector-wall", "projector-results"],
+)
 def test_axe_finds_no_violation_of_any_impact(room, where):
     page = room.page("1280x720")
     if where == "dashboard":
@@ -275,3 +278,23 @@ def test_the_host_previews_a_phone_read_only_and_renames_a_player(room):
     page.get_by_test_id("rename-hide").click()
     expect(page.get_by_test_id(f"player-{pid}")).to_contain_text(re.compile(r"Spiller \d+"))
     expect(page.get_by_test_id(f"player-{pid}")).not_to_contain_text("Poul")
+
+
+def test_the_big_screen_has_sound_off_until_asked_and_a_fullscreen_button(room):
+    page = open_projector(room, "1280x720", "round")
+    sound = page.get_by_test_id("sound-toggle")
+    expect(sound).to_have_attribute("aria-pressed", "false")  # off by default
+    expect(sound).to_have_text(re.compile("Lyd: fra"))
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sound.click()  # the click is the gesture the browser needs for the Web Audio API
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    expect(sound).to_have_text(re.compile("Lyd: til"))
+    assert page.evaluate("localStorage.getItem('pm-projector-sound')") == "on"
+    page.reload()
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-pressed", "true")
+    page.get_by_test_id("sound-toggle").click()
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("fullscreen")).to_be_visible()
+    expect(page.get_by_test_id("fullscreen")).to_have_text(re.compile("Fuld skærm"))
+    assert errors == []
