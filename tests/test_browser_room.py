@@ -186,8 +186,8 @@ def test_the_projector_fits_one_screen_readable_from_the_back(room, size, screen
         for cid in range(1, 9):
             expect(page.get_by_test_id(f"wall-{cid}")).to_be_visible()
             expect(page.get_by_test_id(f"wall-{cid}").locator(".pj-idea").first).to_be_visible()
-        # 15 dots over six ideas: 3,3,3,2,2,2 with five going forward: a tie, shown as one.
-        expect(page.get_by_test_id("tie-3")).to_have_text("Stemmelighed: 3 idéer med 2 prikker")
+        # 15 dots over six ideas: 3,3,3,2,2,2 with five going forward: three ideas tie for two places.
+        expect(page.get_by_test_id("tie-3")).to_have_text("Stemmelighed om 2 pladser: 2 prikker")
         expect(page.get_by_test_id("tie-rule")).to_be_visible()
         expect(page.get_by_test_id("wall-1")).to_contain_text("Gik videre")  # locked
         expect(page.get_by_test_id("wall-2")).to_contain_text("idéer i puljen")  # no dots yet
@@ -233,7 +233,10 @@ def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(roo
     expect(page.get_by_test_id("dash-round")).to_contain_text("Kommissorium")  # nothing moved
 
 
-@pytest.mark.parametrize("where", ["dashboard", "projector-lobby", "projector-round"])
+@pytest.mark.parametrize(
+    "where",
+    ["dashboard", "projector-lobby", "projector-round", "projector-wall", "projector-results"],
+)
 def test_axe_finds_no_violation_of_any_impact(room, where):
     page = room.page("1280x720")
     if where == "dashboard":
@@ -244,3 +247,54 @@ def test_axe_finds_no_violation_of_any_impact(room, where):
     violations, passes = bs.axe_check(page)
     assert passes > 10, "axe checked next to nothing"
     assert violations == [], bs.describe(violations)
+
+
+def test_the_host_previews_a_phone_read_only_and_renames_a_player(room):
+    page = room.page("1280x720")
+    info = room.data["kommissorium"]
+    page.goto(f"{room.url}/host/{room.code('round')}/")
+    row = page.get_by_test_id("progress-8")
+    expect(row).to_be_visible()
+    before = row.inner_text()
+    pid = info["players"]["Poul"]  # committee 8, has not voted: his phone has open choices
+    page.get_by_test_id(f"preview-{pid}").click()
+    expect(page.get_by_test_id("preview-dialog")).to_be_visible()
+    phone = page.frame_locator('[data-testid="preview-frame"]')
+    expect(phone.get_by_test_id("preview-badge")).to_contain_text("Poul")
+    expect(phone.get_by_test_id("round-title")).to_have_text("Kommissorium")
+    expect(phone.get_by_test_id("decision-fokus")).to_be_visible()
+    phone.get_by_test_id("decision-fokus").locator("input").first.click()
+    expect(phone.get_by_test_id("toast")).to_contain_text("forhåndsvisning")  # nothing is sent
+    page.screenshot(path=str(SHOTS / "test-dashboard-preview-1280x720.png"))
+    page.get_by_test_id("preview-close").click()
+    page.wait_for_timeout(500)
+    assert row.inner_text() == before  # the committee's progress did not move
+    # Rename, then hide: the players' list (and every view, see test_room.py) follows.
+    page.get_by_test_id(f"rename-{pid}").click()
+    page.get_by_test_id("rename-name").fill("Poul Erik")
+    page.get_by_test_id("rename-save").click()
+    expect(page.get_by_test_id(f"player-{pid}")).to_contain_text("Poul Erik")
+    page.get_by_test_id(f"rename-{pid}").click()
+    page.get_by_test_id("rename-hide").click()
+    expect(page.get_by_test_id(f"player-{pid}")).to_contain_text(re.compile(r"Spiller \d+"))
+    expect(page.get_by_test_id(f"player-{pid}")).not_to_contain_text("Poul")
+
+
+def test_the_big_screen_has_sound_off_until_asked_and_a_fullscreen_button(room):
+    page = open_projector(room, "1280x720", "round")
+    sound = page.get_by_test_id("sound-toggle")
+    expect(sound).to_have_attribute("aria-pressed", "false")  # off by default
+    expect(sound).to_have_text(re.compile("Lyd: fra"))
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sound.click()  # the click is the gesture the browser needs for the Web Audio API
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    expect(sound).to_have_text(re.compile("Lyd: til"))
+    assert page.evaluate("localStorage.getItem('pm-projector-sound')") == "on"
+    page.reload()
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-pressed", "true")
+    page.get_by_test_id("sound-toggle").click()
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("fullscreen")).to_be_visible()
+    expect(page.get_by_test_id("fullscreen")).to_have_text(re.compile("Fuld skærm"))
+    assert errors == []

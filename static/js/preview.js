@@ -27,6 +27,8 @@
       PM.toast(gettext("This is a preview: nothing is sent."));
       return Promise.resolve(false);
     };
+    client.queued = function () { return []; };  // nothing waits to be sent: nothing is sent
+
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })

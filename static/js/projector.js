@@ -193,7 +193,9 @@
         '<h2 class="pj-c-name">' + esc(committeeName(c)) + (c.done && ds.length ? ' <span class="pj-done">✓ ' + esc(gettext("Done")) + "</span>" : "") + "</h2>" +
         (ds.length ? '<p class="pj-c-answered" data-testid="answered-' + esc(cid) + '" data-locked="' + locked + '">' + esc(votedText(c.answered || 0, c.members.length)) + "</p>" +
           '<ul class="pj-ds">' + rows + "</ul>"
-          : '<p class="pj-working">' + esc(fmt(ngettext("%(n)s member", "%(n)s members", c.members.length), { n: c.members.length })) + "</p>") +
+          : '<p class="pj-working">' + esc(fmt(ngettext("%(n)s member", "%(n)s members", c.members.length), { n: c.members.length })) + "</p>" +
+            // A round without decisions (the briefing): who sits where, so people find each other.
+            '<p class="pj-members" data-testid="members-' + esc(cid) + '">' + esc(c.members.map(function (m) { return m.name; }).join(", ")) + "</p>") +
         (c.outcome ? "" : metersHTML(c.meters)) + "</article>";
     }).join("");
     return questionHTML(qs) + '<section class="pj-grid" data-n="' + n(ids.length) + '">' + cards + "</section>";
@@ -268,10 +270,14 @@
       body = (g.forward.length ? '<p class="pj-group">' + esc(g.locked ? gettext("Went forward") : fmt(gettext("Going forward: top %(n)s"), { n: g.keep })) + "</p>" +
           '<ul class="pj-ideas" data-fit="notes">' + g.forward.map(function (i) { return noteHTML(i); }).join("") + "</ul>" : "") +
         (g.tied.length ? '<p class="pj-group pj-group-tie" data-testid="tie-' + esc(cid) + '">' +
-          esc(fmt(ngettext("Tie: %(n)s idea with %(dots)s", "Tie: %(n)s ideas with %(dots)s", g.tied.length), { n: g.tied.length, dots: dotsText(g.cut) })) + "</p>" +
-          '<ul class="pj-ideas pj-ideas-tie" data-fit="notes">' + g.tied.map(function (i) { return noteHTML(i, " is-tie"); }).join("") + "</ul>" : "");
+          esc(fmt(ngettext("Tie for %(places)s place: %(dots)s", "Tie for %(places)s places: %(dots)s", g.tiedIn),
+            { dots: dotsText(g.cut), places: g.tiedIn })) + "</p>" +
+          '<ul class="pj-ideas pj-ideas-tie" data-fit="notes">' + g.tied.map(function (i) { return noteHTML(i, " is-tie"); }).join("") + "</ul>" : "") +
+        // The rest as well while there is room; the fit counts what it must leave out.
+        (g.rest.length ? '<p class="pj-group pj-group-rest">' + esc(gettext("Other ideas")) + "</p>" +
+          '<ul class="pj-ideas pj-ideas-rest" data-fit="notes">' + g.rest.map(function (i) { return noteHTML(i); }).join("") + "</ul>" : "");
     }
-    var total = g.anyDots ? g.rest.length : 0;
+    var total = 0;
     return '<section class="pj-wall-col" data-testid="wall-' + esc(cid) + '"><h2>' + esc(committeeName(c)) +
       (sub ? ' <span class="pj-wall-progress">' + esc(sub) + "</span>" : "") + "</h2>" + body +
       '<p class="pj-more" data-rest="' + total + '"' + (total ? "" : " hidden") + ">" + esc(moreText(total)) + "</p></section>";
@@ -307,11 +313,15 @@
         more.hidden = rest <= 0;
         more.textContent = moreText(rest);
       }
+      var restLabel = col.querySelector(".pj-group-rest");
+      var restFirst = restLabel ? Array.prototype.indexOf.call(notes, col.querySelector(".pj-ideas-rest .pj-idea")) : -1;
       for (var i = 0; i < notes.length; i++) notes[i].hidden = false;
+      if (restLabel) restLabel.hidden = false;
       mark();
       while (shown > 0 && col.getBoundingClientRect().bottom > limit) {
         shown -= 1;
         notes[shown].hidden = true;
+        if (restLabel) restLabel.hidden = shown <= restFirst;  // no label over nothing
         mark();
       }
     });
