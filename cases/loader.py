@@ -31,8 +31,7 @@ def load_case(path: str | Path) -> tuple[CaseVersion, bool]:
     Returns the case's latest version and whether it was created. A file that
     does not validate raises CaseError and writes nothing.
     """
-    parsed, data = load_case_file(path)
-    translations = {}
+    parsed, data, translations = _read_case_file(path)
     for lang in LANGUAGES:
         other = Path(path).with_name(f"{Path(path).stem}.{lang}.yaml")
         if lang != parsed.language and other.exists():
@@ -44,6 +43,23 @@ def load_case(path: str | Path) -> tuple[CaseVersion, bool]:
     with transaction.atomic():
         case, _ = Case.objects.get_or_create(slug=parsed.slug, defaults={"title": parsed.title})
         return save_version(case, data, source=str(path))
+
+
+def _read_case_file(path: str | Path) -> tuple[CaseData, dict, dict[str, dict]]:
+    """The case in the file, its data, and the translations the file itself holds.
+
+    A dump of a translated version (dump_version) carries its translations inside:
+    loading that dump must give the same version back, not refuse the extra key.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CaseError(f"{path}: cannot read the file: {exc}") from None
+    if not isinstance(raw, dict):
+        raise CaseError(f"{path}: expected a mapping at the top level")
+    data, translations = languages.split(raw)
+    return parse_case(data, source=str(path)), data, translations
 
 
 def save_version(case: Case, data: dict, *, source: str | None = None) -> tuple[CaseVersion, bool]:

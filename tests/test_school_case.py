@@ -363,3 +363,135 @@ def test_second_case_has_its_own_meters_and_tips(case, second):
     assert second_tips and not second_tips & school_tips
     for role in second.roles:
         assert set(role.cards) == {r.id for r in second.rounds}, role.id
+
+
+# --- the school case in English (cases/skole.en.yaml) -------------------------------------------
+
+SCHOOL_EN = ROOT / "cases" / "skole.en.yaml"
+# Texts that read the same in both languages: the name of a role is an English word in Danish too.
+SAME_IN_ENGLISH = {"Facilitator"}
+
+
+def _school_in_both() -> tuple[dict, dict]:
+    import yaml
+
+    return (
+        yaml.safe_load(SCHOOL.read_text(encoding="utf-8")),
+        yaml.safe_load(SCHOOL_EN.read_text(encoding="utf-8")),
+    )
+
+
+def _case_texts(value, in_text: bool = False) -> list[str]:
+    """Every text of the case (the strings under a text key), in file order."""
+    from cases import languages
+
+    if isinstance(value, dict):
+        return [
+            s
+            for k, v in value.items()
+            if k != "language"
+            for s in _case_texts(v, in_text or k in languages.TEXT_KEYS)
+        ]
+    if isinstance(value, list):
+        return [s for v in value for s in _case_texts(v, in_text)]
+    return [value] if in_text and isinstance(value, str) else []
+
+
+def test_the_school_case_has_an_english_translation_that_mirrors_it():
+    from cases import languages
+
+    danish, english = _school_in_both()
+    translated = load_case_file(SCHOOL_EN)[0]
+    assert translated.language == "en" and translated.slug == "skole"
+    assert languages.mirror_errors(danish, english) == []
+    assert languages.conflicts(danish, english) == []  # one Danish text, one translation
+    table = languages.table(danish, english)
+    untranslated = {t for t in _case_texts(danish) if t not in table}
+    assert untranslated == SAME_IN_ENGLISH, untranslated
+    assert translated.title == "The future of the public school in Egeskov"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_english_player_reads_no_danish_text_of_the_school_case_in_any_round(
+    school_case, alice, monkeypatch
+):
+    import asyncio
+    import json
+
+    from channels.db import database_sync_to_async
+
+    from cases import languages
+    from game import actions
+    from game.consumers import seat_cookie
+    from tests.play_support import NAMES
+    from tests.support import Client, connect, play_whole_game
+
+    danish, english = _school_in_both()
+    table = languages.table(danish, english)
+    danish_texts = set(_case_texts(danish)) - SAME_IN_ENGLISH
+    assert school_case.languages() == ["da", "en"]
+
+    session = await database_sync_to_async(actions.create_session)(
+        host=alice, case_version=school_case, options={"size": 4}
+    )
+    seats = {}
+    for name in NAMES[:4]:
+        _player, token, _done = await database_sync_to_async(actions.join)(session, name)
+        seats[name] = token
+    cookies = {seat_cookie(session.code): seats[NAMES[0]], "django_language": "en"}
+    reader = Client(connect(f"/ws/play/{session.code}/", cookies=cookies), NAMES[0])
+    await reader.connect()
+
+    def strings(value) -> list[str]:
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    seen: set[str] = set()
+    rounds: set[int] = set()
+
+    def look() -> None:
+        seen.update(strings(reader.view))
+        rounds.add(reader.view["session"]["round"])
+        # Every frame is checked as it comes: the English player never reads the case in Danish.
+        danish_left = set(strings(reader.view)) & danish_texts
+        assert not danish_left, (reader.view["session"]["round"], sorted(danish_left)[:5])
+
+    look()
+    # play_whole_game changes the session through actions.perform, which tells no one; here
+    # each change is broadcast as the consumers' callers do, so the reader gets every patch.
+    perform = actions.perform
+
+    def perform_and_tell(session_id, action, *, actor, op_id=None):
+        done = perform(session_id, action, actor=actor, op_id=op_id)
+        if not done.repeat:
+            actions.broadcast_sync(done)
+        return done
+
+    monkeypatch.setattr(actions, "perform", perform_and_tell)
+    # The game runs in the database thread while the reader takes each change as it arrives.
+    game = asyncio.ensure_future(database_sync_to_async(play_whole_game)(session, seed=3))
+    while not game.done():
+        # receive_nothing waits without cancelling the consumer (a timed-out receive would).
+        if await reader.communicator.receive_nothing(0.2):
+            continue
+        await reader.frame()
+        look()
+    await game
+    while not await reader.nothing():
+        await reader.frame()
+        look()
+    await reader.close()
+    # And a fresh snapshot of the ended game, as a reloaded phone gets it.
+    again = Client(connect(f"/ws/play/{session.code}/", cookies=cookies), NAMES[0])
+    await again.connect()
+    reader.view = again.view
+    look()
+    await again.close()
+
+    assert rounds == set(range(len(danish["rounds"])))
+    assert english["title"] in seen and english["rounds"][1]["title"] in seen
+    assert table[danish["rounds"][-1]["title"]] in seen  # the council meeting, in English
+    assert json.dumps(reader.view)  # the last view is a plain JSON view
