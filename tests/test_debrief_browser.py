@@ -122,7 +122,7 @@ def test_debrief_host_view_and_projector_mode(site):
         page.get_by_test_id("db-project").click()
         slides = page.locator("[data-slide]")
         n = slides.count()
-        assert n >= 2 + 6  # the outcomes, the paths (one or more), six learning goals
+        assert n >= 2 + 6 + 1  # the outcomes, the paths (one or more), six goals, the personas
         sync_api.expect(page.get_by_test_id("db-host")).to_be_hidden()
         visible = [i for i in range(n) if slides.nth(i).is_visible()]
         assert visible == [0]
