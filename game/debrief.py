@@ -140,7 +140,7 @@ def _committee(rm: ReadModel, c: dict) -> dict:
         # Safe: meter_chart_svg escapes every text it writes.
         "chart": mark_safe(meter_chart_svg(points, case.meters, title=c["label"])),
         "stances_recorded": recorded,
-        "personas_scored": any(p["score"] is not None for p in c["personas"]),
+        "personas_scored": any(p["scored"] for p in c["personas"]),
     }
 
 
@@ -158,7 +158,7 @@ def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
     rows = []
     for index, round_ in enumerate(case.rounds):
         for task in round_.tasks:
-            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "rank"):
+            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "invite", "rank"):
                 continue
             cells = []
             for c in committees:
@@ -286,6 +286,7 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
         elif goal == "LG3":
             by_host = sum(1 for x in c["decisions"] if x["by_timer"])
             cat = next((x for x in c["decisions"] if x["type"] == "catalyst"), None)
+            invite = next((x for x in c["decisions"] if x["type"] == "invite"), None)
             facts.append(
                 ngettext(
                     "%(c)s: %(n)s decision was left to the host or the timer",
@@ -297,6 +298,13 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
                     "; " + gettext("the catalyst played %(tool)s") % {"tool": _names(cat["labels"])}
                     if cat
                     else "; " + gettext("no catalyst tool was played")
+                )
+                + (
+                    "; "
+                    + gettext("the facilitator brought back %(who)s")
+                    % {"who": _names(invite["labels"])}
+                    if invite and invite["labels"]
+                    else ""
                 )
             )
         elif goal == "LG4":
