@@ -50,7 +50,9 @@ def _entry(x: dict, task_apply_top: int = 1) -> dict:
     entry["more"] = len(x["labels"]) - len(shown)
     entry["by_timer"] = x["by_pid"] is None
     entry["chosen"], entry["majority"] = [], []
-    if x["politician_card"]:
+    # A politician card with the plurality's own choice: locked with no majority behind it.
+    entry["no_majority"] = x["politician_card"] and sorted(x["ids"]) == sorted(x["majority_ids"])
+    if x["politician_card"] and not entry["no_majority"]:
         if isinstance(x["locked"], list) and x["type"] != "rank":
             # Only what differs: a seats decision of five would repeat four names.
             entry["chosen"] = [v for v in x["labels"] if v not in x["majority_labels"]]
@@ -308,7 +310,22 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
                 )
             )
         elif goal == "LG4":
-            for x in c["politician_cards"][:2]:
+            # Against the majority first: they are the talk's politician card.
+            cards = sorted(c["politician_cards"], key=lambda x: x["no_majority"])
+            for x in cards[:2]:
+                if x["no_majority"]:
+                    facts.append(
+                        gettext(
+                            "%(c)s locked “%(prompt)s” with no majority behind it (%(split)s): a politician card"
+                        )
+                        % {
+                            "c": c["name"],
+                            "prompt": x["prompt"],
+                            "split": " – ".join(str(o["votes"]) for o in x["split_shown"][:3])
+                            or "–",
+                        }
+                    )
+                    continue
                 facts.append(
                     gettext(
                         "%(c)s played the politician card on “%(prompt)s”: %(chosen)s, where the majority wanted %(majority)s"

@@ -64,7 +64,14 @@ from cases.schema import Case, Condition
 
 from . import rules
 from .models import Event, Session
-from .visibility import idea_facts, outcome_part, role_name, round_number, stance_word
+from .visibility import (
+    has_briefing,
+    idea_facts,
+    outcome_part,
+    role_name,
+    round_number,
+    stance_word,
+)
 
 # Task types whose decisions are "key": a committee's path is the choices it made.
 KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst", "invite")
@@ -601,7 +608,9 @@ class ReadModel:
                     "stance": now["stance"],
                     "engagement": now["engagement"],
                     "word": stance_word(now["stance"]),
-                    "start": {"stance": s.stance, "engagement": s.engagement},
+                    # The briefing's end is the committee's start (its draws may differ).
+                    "start": ((stances.get("0") if has_briefing(case) else None) or {}).get(s.id)
+                    or {"stance": s.stance, "engagement": s.engagement},
                     # Recorded at the end of each round since the stakeholder map came;
                     # an older session has none (the debrief says so).
                     "by_round": [

@@ -64,11 +64,17 @@ def test_vote_splits_and_politician_cards(school_game):
         assert [o["id"] for o in x["split"] if o["chosen"]] == x["ids"]
     cards = two["politician_cards"]
     assert cards and all(x["politician_card"] for x in cards)
-    for x in cards:
-        assert x["labels"] != x["majority_labels"]
-        assert x["by"] in NAMES  # a player locked it, by display name here
+    # Committee 2's lead locked against the plurality at least once (tests/play_support.py).
+    assert any(x["labels"] != x["majority_labels"] for x in cards)
+    assert all(x["by"] in NAMES for x in cards if x["by_pid"])  # display names here
     assert two["politician_card_count"] == len(cards)
-    assert not rm.committee("1")["politician_cards"]
+    for cid in ("1", "2"):
+        flagged = [
+            k
+            for k, d in school_game.state["committees"][cid]["decisions"].items()
+            if d["politician_card"]
+        ]
+        assert sorted(x["key"] for x in rm.committee(cid)["politician_cards"]) == sorted(flagged)
 
 
 def test_left_out_stakeholders_and_what_they_did(school_game):
