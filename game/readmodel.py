@@ -52,7 +52,6 @@ Round numbers follow ``game.visibility.round_number``: 0 is the briefing.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
@@ -77,14 +76,11 @@ from .visibility import (
 KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst", "invite")
 # Played by one role, not voted on: no majority to lock against.
 PLAYED_TYPES = ("catalyst", "invite")
-# The rules' condition test took (c, cond) and takes (case, c, cond) once the
-# council weighs the recommendation against the focus: read both.
-_HOLDS_WITH_CASE = len(inspect.signature(rules._holds).parameters) == 3
 
 
 def holds(case: Case, c: dict, cond: Condition) -> bool:
     """Whether one of the case's conditions holds for a committee, as the rules decide it."""
-    return rules._holds(case, c, cond) if _HOLDS_WITH_CASE else rules._holds(c, cond)  # type: ignore[call-arg]
+    return rules.holds(case, c, cond)
 
 
 # --- pseudonyms and names ---------------------------------------------------------------
