@@ -50,7 +50,9 @@ def _entry(x: dict, task_apply_top: int = 1) -> dict:
     entry["more"] = len(x["labels"]) - len(shown)
     entry["by_timer"] = x["by_pid"] is None
     entry["chosen"], entry["majority"] = [], []
-    if x["politician_card"]:
+    # A politician card with the plurality's own choice: locked with no majority behind it.
+    entry["no_majority"] = x["politician_card"] and sorted(x["ids"]) == sorted(x["majority_ids"])
+    if x["politician_card"] and not entry["no_majority"]:
         if isinstance(x["locked"], list) and x["type"] != "rank":
             # Only what differs: a seats decision of five would repeat four names.
             entry["chosen"] = [v for v in x["labels"] if v not in x["majority_labels"]]
@@ -140,7 +142,7 @@ def _committee(rm: ReadModel, c: dict) -> dict:
         # Safe: meter_chart_svg escapes every text it writes.
         "chart": mark_safe(meter_chart_svg(points, case.meters, title=c["label"])),
         "stances_recorded": recorded,
-        "personas_scored": any(p["score"] is not None for p in c["personas"]),
+        "personas_scored": any(p["scored"] for p in c["personas"]),
     }
 
 
@@ -158,7 +160,7 @@ def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
     rows = []
     for index, round_ in enumerate(case.rounds):
         for task in round_.tasks:
-            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "rank"):
+            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "invite", "rank"):
                 continue
             cells = []
             for c in committees:
@@ -286,6 +288,7 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
         elif goal == "LG3":
             by_host = sum(1 for x in c["decisions"] if x["by_timer"])
             cat = next((x for x in c["decisions"] if x["type"] == "catalyst"), None)
+            invite = next((x for x in c["decisions"] if x["type"] == "invite"), None)
             facts.append(
                 ngettext(
                     "%(c)s: %(n)s decision was left to the host or the timer",
@@ -298,9 +301,31 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
                     if cat
                     else "; " + gettext("no catalyst tool was played")
                 )
+                + (
+                    "; "
+                    + gettext("the facilitator brought back %(who)s")
+                    % {"who": _names(invite["labels"])}
+                    if invite and invite["labels"]
+                    else ""
+                )
             )
         elif goal == "LG4":
-            for x in c["politician_cards"][:2]:
+            # Against the majority first: they are the talk's politician card.
+            cards = sorted(c["politician_cards"], key=lambda x: x["no_majority"])
+            for x in cards[:2]:
+                if x["no_majority"]:
+                    facts.append(
+                        gettext(
+                            "%(c)s locked “%(prompt)s” with no majority behind it (%(split)s): a politician card"
+                        )
+                        % {
+                            "c": c["name"],
+                            "prompt": x["prompt"],
+                            "split": " – ".join(str(o["votes"]) for o in x["split_shown"][:3])
+                            or "–",
+                        }
+                    )
+                    continue
                 facts.append(
                     gettext(
                         "%(c)s played the politician card on “%(prompt)s”: %(chosen)s, where the majority wanted %(majority)s"

@@ -31,7 +31,6 @@ from django.utils import timezone
 from . import rules
 from .models import Event, Session
 from .readmodel import ReadModel, history_of, labels_of, pid_order, prompt_of
-from .readmodel import pseudonyms as pseudonyms  # public here before the read model: game.retention
 from .visibility import role_name, round_number
 
 SEP = " | "  # joins several labels or ids in one cell: a comma would clash with the texts

@@ -40,7 +40,10 @@ A committee is a dict::
     seated, left_out   the stakeholders split by seat (left_out only once the seats are locked)
     ideas         [{id, text, source, author, card, cost, brought_by, dots, kept, funded}]
     personas      [{pid, name, persona, persona_name, stakeholder, stakeholder_name,
-                    stakeholder_seated, interests, score}]   score None: not scored
+                    stakeholder_seated, interests, goal, met, scored, score}]
+                  goal: the persona's scored conditions checked (the case's ``goal``),
+                  met: all of them hold (None: the case sets no goal); score: one
+                  the rules stored in the committee's ``persona_scores``, if any
     reflections   [{pid, name, question, text}]
 
 All values are JSON-ready except ``info()["created"]`` (a datetime).
@@ -60,10 +63,24 @@ from cases.schema import Case, Condition
 
 from . import rules
 from .models import Event, Session
-from .visibility import idea_facts, outcome_part, role_name, round_number, stance_word
+from .visibility import (
+    has_briefing,
+    idea_facts,
+    outcome_part,
+    role_name,
+    round_number,
+    stance_word,
+)
 
 # Task types whose decisions are "key": a committee's path is the choices it made.
-KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst")
+KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst", "invite")
+# Played by one role, not voted on: no majority to lock against.
+PLAYED_TYPES = ("catalyst", "invite")
+
+
+def holds(case: Case, c: dict, cond: Condition) -> bool:
+    """Whether one of the case's conditions holds for a committee, as the rules decide it."""
+    return rules.holds(case, c, cond)
 
 
 # --- pseudonyms and names ---------------------------------------------------------------
@@ -187,6 +204,14 @@ def lg_of(case: Case, d: dict) -> list[str]:
 # --- why an outcome came ---------------------------------------------------------------------
 
 
+def _deck_of(case: Case, card_id: str) -> str:
+    """Which deck a card is from: events, dilemmas or (where the case has one) implementation."""
+    for deck in ("events", "dilemmas", "implementation"):
+        if any(x.id == card_id for x in getattr(case, deck, None) or []):
+            return deck
+    return ""
+
+
 def _check(case: Case, c: dict, cond: Condition) -> dict:
     """One outcome condition against the committee: met or not, and by how much."""
     if cond.meter is not None:
@@ -206,24 +231,38 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
             "min": cond.min,
             "max": cond.max,
             "margin": margin,  # > 0: to spare; < 0: missing
+            "short": max(0, -margin),
             "met": margin >= 0,
         }
-    met = rules.holds(case, c, cond)
-    if cond.opposed is not None:
-        against = rules.opposed(c, cond.opposed)
+    met = holds(case, c, cond)
+    opposed = getattr(cond, "opposed", None)
+    if opposed is not None:
+        # "At most N stakeholders against": how many are, against how many may be.
+        count = sum(1 for x in c["stakeholders"].values() if x["stance"] < opposed)
+        most = cond.max or 0
         return {
             "kind": "opposed",
             "label": "",
-            "value": against,
-            "max": cond.max,
-            "margin": (cond.max or 0) - against,  # stakeholders too many (< 0) or to spare
+            "value": count,
+            "max": most,
+            "below": opposed,
+            "margin": most - count,
             "met": met,
-            "wanted": None,
         }
-    if cond.answered is not None or cond.any is not None:
-        # The recommendation answers the focus (or one of several tests holds).
-        kind = "answered" if cond.answered is not None else "any"
-        return {"kind": kind, "label": "", "met": met, "margin": None, "wanted": None}
+    if getattr(cond, "any", None) is not None:
+        parts = [_check(case, c, x) for x in cond.any]
+        return {
+            "kind": "any",
+            "label": " / ".join(x["label"] or x["kind"] for x in parts),
+            "parts": parts,
+            "margin": None,
+            "met": met,
+        }
+    if getattr(cond, "answered", None) is not None:
+        # The recommendation answers the focus locked in that task.
+        d = c["decisions"].get(cond.answered)
+        label = " · ".join(labels_of(case, c, d, d["locked"])[0]) if d and d["locked"] else ""
+        return {"kind": "answered", "label": label, "margin": None, "met": met}
     if cond.seated is not None or cond.absent is not None:
         sid = cond.seated or cond.absent
         s = case.stakeholder(sid or "")
@@ -485,7 +524,9 @@ class ReadModel:
         task = rules.task_of(case, d)
         card = case.card(d["card"]) if d["card"] else None
         labels, ids = labels_of(case, c, d, d["locked"], self.text)
-        majority = rules.plurality(case, c, d) if task.type not in ("ideas", "catalyst") else None
+        majority = (
+            rules.plurality(case, c, d) if task.type not in ("ideas", *PLAYED_TYPES) else None
+        )
         m_labels, m_ids = labels_of(case, c, d, majority, self.text)
         counts = rules.tally(case, c, d)
         if task.type == "ideas":
@@ -515,7 +556,7 @@ class ReadModel:
                 "id": card.id,
                 "title": card.title,
                 "source": card.source,
-                "deck": "events" if any(x.id == card.id for x in case.events) else "dilemmas",
+                "deck": _deck_of(case, card.id),
             }
             if card
             else None,
@@ -563,7 +604,9 @@ class ReadModel:
                     "stance": now["stance"],
                     "engagement": now["engagement"],
                     "word": stance_word(now["stance"]),
-                    "start": {"stance": s.stance, "engagement": s.engagement},
+                    # The briefing's end is the committee's start (its draws may differ).
+                    "start": ((stances.get("0") if has_briefing(case) else None) or {}).get(s.id)
+                    or {"stance": s.stance, "engagement": s.engagement},
                     # Recorded at the end of each round since the stakeholder map came;
                     # an older session has none (the debrief says so).
                     "by_round": [
@@ -617,6 +660,10 @@ class ReadModel:
             if persona is None:
                 continue
             s = case.stakeholder(persona.stakeholder)
+            # The secret interest, scored where the case says when it is met
+            # (``goal``); a score the rules stored wins; otherwise none.
+            goal = list(getattr(persona, "goal", None) or [])
+            checks = [_check(case, c, cond) for cond in goal]
             out.append(
                 {
                     "pid": pid,
@@ -628,6 +675,9 @@ class ReadModel:
                     "stakeholder_seated": None if seated is None else persona.stakeholder in seated,
                     "interests": persona.interests,
                     "score": scores.get(persona.id, scores.get(pid)),
+                    "goal": checks,
+                    "met": all(x["met"] for x in checks) if checks else None,
+                    "scored": bool(checks) or persona.id in scores or pid in scores,
                 }
             )
         return out

@@ -231,13 +231,24 @@ def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -
     if now_too:
         labels.append("now")
     seated = c["seated"]
+    # The committee's own start: the briefing's end where there is one (a session's
+    # draws may give each committee its own local mood), else the case's.
+    in_briefing = is_briefing(case, state["round"])
+    start = recorded.get("0") if has_briefing(case) else None
+    if start is None and in_briefing:
+        start = c["stakeholders"]
     columns = [recorded[str(r)] for r in rounds]
-    if now_too:
+    if now_too and not in_briefing:
         columns.append(c["stakeholders"])
+    elif now_too:
+        labels.pop()  # in the briefing, now is the start
     rows = []
     for s in case.stakeholders:
-        stance = [s.stance] + [col[s.id]["stance"] for col in columns if s.id in col]
-        engagement = [s.engagement] + [col[s.id]["engagement"] for col in columns if s.id in col]
+        first = (start or {}).get(s.id) or {"stance": s.stance, "engagement": s.engagement}
+        stance = [first["stance"]] + [col[s.id]["stance"] for col in columns if s.id in col]
+        engagement = [first["engagement"]] + [
+            col[s.id]["engagement"] for col in columns if s.id in col
+        ]
         row = {
             "id": s.id,
             "name": s.name,

@@ -112,8 +112,11 @@ def play(
                 task = rules.task_of(case, d)
                 lead = rules.lead_of(case, c, d)
                 locker = next((p for p in members if c["roles"].get(p) == lead), members[0])
-                if task.type in ("catalyst", "invite"):  # played by one role, not voted
-                    value = rng.choice([o.id for o in rules.options_of(case, c, d)])
+                if task.type in ("catalyst", "invite"):  # played by one role, not voted on
+                    ids = [o.id for o in rules.options_of(case, c, d)]
+                    if not ids:
+                        continue
+                    value = rng.choice(ids)
                     do(
                         {"kind": "lock", "player": locker, "key": key, "value": value},
                         f"player:{locker}",

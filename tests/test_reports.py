@@ -655,6 +655,8 @@ def test_projector_mode_one_goal_per_slide_one_answer_per_committee(client, alic
     slides = re.findall(r'<section class="db-slide" data-slide="([^"]+)"', html)
     assert slides[0] == "intro" and "paths" in slides
     assert [s for s in slides if s.startswith("LG")] == [f"LG{i}" for i in range(1, 7)]
+    # The personas' secret interests are revealed after the goal on co-creation.
+    assert slides.index("personas") == slides.index("LG2") + 1
     d = debrief.debrief(school_game)
     for step in d["script"][1:]:
         for r in step["reflection"]:

@@ -3,7 +3,7 @@
  * The page loads as the host's view. "Projector mode" (or #projector in the
  * address) shows one slide at a time: the outcomes, the paths, then one
  * learning goal each. Next/previous by the buttons or the keyboard (→ ↓
- * PageDown space, ← ↑ PageUp, Home, End; Esc goes back to the host view). The
+ * PageDown space, ← ↑ PageUp, Home, End; F fills the screen; Esc goes back). The
  * slide is kept in the address (#projector-3), so a reload stays on it.
  */
 (function () {
@@ -43,6 +43,13 @@
     if (button) button.focus();
   }
 
+  /* F: the whole screen for the slides (a projector has no use for the browser's bars). */
+  function fullscreen() {
+    var el = document.documentElement;
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (el.requestFullscreen) el.requestFullscreen().catch(function () {});
+  }
+
   document.addEventListener("click", function (e) {
     var t = e.target.closest("button");
     if (!t) return;
@@ -61,6 +68,7 @@
     else if (k === "Home") show(0);
     else if (k === "End") show(slides.length - 1);
     else if (k === "Escape") leave();
+    else if (k === "f" || k === "F") fullscreen();
     else return;
     e.preventDefault();
   });
