@@ -385,6 +385,8 @@ def test_no_address_tells_a_live_code_from_a_made_up_one(session, seats, django_
         "/play/{}/",
         "/play/{}/next/",
         "/play/{}/summary/",
+        "/join/wait/{}/",
+        "/join/wait/{}/status/",
         "/host/{}/handout/",
         "/host/{}/handout.pdf",
         "/?code={}",
@@ -405,7 +407,12 @@ def test_no_address_tells_a_live_code_from_a_made_up_one(session, seats, django_
             live, made_up = c.get(path.format("ACDEFG")), c.get(path.format("HJKMNP"))
             _same(live, made_up)
             assert live.status_code != 500, path
-        for path in ("/host/{}/again/", "/host/{}/bots/", "/host/{}/delete-data/"):
+        for path in (
+            "/host/{}/again/",
+            "/host/{}/bots/",
+            "/host/{}/delete-data/",
+            "/join/wait/{}/cancel/",
+        ):
             _same(c.post(path.format("ACDEFG")), c.post(path.format("HJKMNP")))
 
 
