@@ -505,7 +505,7 @@ async def test_the_host_locks_the_lobby_and_lets_a_latecomer_in_with_one_tap(
         await c.connect()
     try:
         assert host.view["lobby"] == {"locked": False, "waiting": []}
-        ok = await host.send(type="lobby", locked=True)
+        ok = await host.send(type="lobby", locked=True, op_id="lock-1")  # as live.js sends it
         assert ok["type"] == "ok"
         await host.until(ok["v"])
         assert host.view["lobby"]["locked"] is True
