@@ -320,7 +320,9 @@ def seat_named(session: Session, name: str) -> Player | None:
         return None
     for pid, p in session.state["players"].items():
         if not p["removed"] and p["name"].casefold() == wanted:
-            return Player.objects.filter(session=session, pk=int(pid)).first()
+            return Player.objects.filter(
+                session=session, number=int(pid)
+            ).first()  # pid: the number
     return None
 
 
@@ -458,8 +460,8 @@ def merge_seats(session: Session, duplicate: str, into: str) -> Done:
     (the newer one) keeps playing, now in the original seat."""
     with transaction.atomic():
         locked = _locked(session.pk)
-        dup = Player.objects.filter(session=locked, pk=_int(duplicate)).first()
-        orig = Player.objects.filter(session=locked, pk=_int(into)).first()
+        dup = Player.objects.filter(session=locked, number=_int(duplicate)).first()
+        orig = Player.objects.filter(session=locked, number=_int(into)).first()
         if dup is None or orig is None:
             raise Refused("not_found", rules._("No such player."))
         old = locked.state
@@ -479,7 +481,9 @@ def seat_code_for_host(session: Session, pid: str) -> Player:
     """The host hands a seat to a new device: the seat's code, with the count of wrong
     tries reset (so a seat locked by guessing can be taken again)."""
     with transaction.atomic():
-        player = Player.objects.select_for_update().filter(session=session, pk=_int(pid)).first()
+        player = (
+            Player.objects.select_for_update().filter(session=session, number=_int(pid)).first()
+        )
         p = session.state["players"].get(player.pid) if player else None
         if player is None or p is None or p["removed"]:
             raise Refused("not_found", rules._("No such player."))

@@ -221,19 +221,19 @@ class End(Action):
     type: Literal["end"]
 
 
-class Lobby(Msg):
+class Lobby(Action):
     """Lock the lobby (new seats wait for the host's approval) or open it."""
 
     type: Literal["lobby"]
     locked: StrictBool
 
 
-class Admit(Msg):
+class Admit(Action):
     type: Literal["admit"]
     player: Key
 
 
-class TurnAway(Msg):
+class TurnAway(Action):
     type: Literal["turn_away"]
     player: Key
 

@@ -123,17 +123,12 @@ def _seated_response(response: HttpResponse, session: Session, token: str) -> Ht
     return response
 
 
-def _session_or_404(code: str) -> Session:
-    session = views.find_session(code)
-    if session is None:
-        raise Http404
-    return session
-
-
 @require_GET
 def wait(request: HttpRequest, code: str) -> HttpResponse:
     """The new device waits here for the host's yes; seat_wait.js polls ``wait_status``."""
-    session = _session_or_404(code)
+    session = views.find_session(code)
+    if session is None:  # as a real code with no claim: codes cannot be probed (issue 10)
+        return redirect(views._join_url("".join(code.split()).upper()[:20]))
     state, claim, token = _claim_state(request, session)
     if state == "confirmed":
         return _seated_response(redirect("play", code=session.code), session, token)
@@ -144,7 +139,9 @@ def wait(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def wait_status(request: HttpRequest, code: str) -> JsonResponse:
-    session = _session_or_404(code)
+    session = views.find_session(code)
+    if session is None:  # as a real code with no claim (issue 10)
+        return JsonResponse({"state": "gone"})
     state, _claim, token = _claim_state(request, session)
     if state == "confirmed":
         response = JsonResponse({"state": state, "url": reverse("play", args=[session.code])})
@@ -154,7 +151,9 @@ def wait_status(request: HttpRequest, code: str) -> JsonResponse:
 
 @require_POST
 def wait_cancel(request: HttpRequest, code: str) -> HttpResponse:
-    session = _session_or_404(code)
+    session = views.find_session(code)
+    if session is None:  # as a real code with no claim (issue 10)
+        return redirect(views._join_url("".join(code.split()).upper()[:20]))
     state, claim, _token = _claim_state(request, session)
     if claim is not None:
         try:

@@ -275,6 +275,7 @@ async def test_the_projector_and_the_host_send_only_their_own_messages(formed_se
     for kind in ("vote", "lock", "idea", "reflect"):
         assert (await host.send(type=kind, key="fokus", value=["f1"]))["code"] == "unknown_type"
     assert await db_version(formed_session) == v
+    await asyncio.sleep(1)  # over 20 frames in a burst: let the per-connection bucket refill
     assert (await projector.send(type="sync", ref=1))["type"] == "snapshot"
 
 

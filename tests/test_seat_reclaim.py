@@ -82,7 +82,7 @@ def test_a_new_name_joins_as_before(formed_session, seats):
 def test_the_seat_code_brings_back_the_same_seat_role_and_committee(formed_session, seats):
     pid, old_token = seats["Bo"]
     committee, role = _role(formed_session, pid)
-    code = Player.objects.get(pk=pid).seat_code
+    code = Player.objects.get(session=formed_session, number=int(pid)).seat_code
     assert len(code) == 4
 
     phone = HttpClient()
@@ -96,7 +96,9 @@ def test_the_seat_code_brings_back_the_same_seat_role_and_committee(formed_sessi
     assert player is not None and player.pid == pid  # the same seat, not a new one
     assert _role(formed_session, pid) == (committee, role)
     assert actions.seat_for(formed_session, old_token) is None  # the old phone's token is dead
-    assert Player.objects.get(pk=pid).seat_code != code  # the code seen on the old screen is spent
+    assert (
+        Player.objects.get(session=formed_session, number=int(pid)).seat_code != code
+    )  # the code seen on the old screen is spent
     assert phone.get(f"/play/{formed_session.code}/").status_code == 200
     assert len(_state(formed_session)["players"]) == 8
 
@@ -104,7 +106,7 @@ def test_the_seat_code_brings_back_the_same_seat_role_and_committee(formed_sessi
 def test_a_wrong_code_is_refused_politely_and_changes_nothing(formed_session, seats):
     pid, token = seats["Bo"]
     version = Session.objects.get(pk=formed_session.pk).version
-    right = Player.objects.get(pk=pid).seat_code
+    right = Player.objects.get(session=formed_session, number=int(pid)).seat_code
     wrong = "AAAA" if right != "AAAA" else "CCCC"
     response = _join(HttpClient(), formed_session, "Bo", seat_code=wrong)
     assert response.status_code == 400
@@ -120,7 +122,7 @@ def test_a_wrong_code_is_refused_politely_and_changes_nothing(formed_session, se
 
 def test_guessing_codes_locks_the_seat_until_the_host_hands_it_over(formed_session, seats, alice):
     pid, _token_ = seats["Bo"]
-    right = Player.objects.get(pk=pid).seat_code
+    right = Player.objects.get(session=formed_session, number=int(pid)).seat_code
     wrong = "AAAA" if right != "AAAA" else "CCCC"
     stranger = HttpClient()
     for _try in range(actions.MAX_CODE_FAILURES):
@@ -311,7 +313,9 @@ async def test_the_old_phone_is_disconnected_when_the_seat_moves(formed_session,
     old_phone = Client(player_client(formed_session, old_token), "Bo's old phone")
     first = await old_phone.connect()
     assert first["type"] == "snapshot" and first["view"]["me"]["id"] == pid
-    code = (await database_sync_to_async(Player.objects.get)(pk=pid)).seat_code
+    code = (
+        await database_sync_to_async(Player.objects.get)(session=formed_session, number=int(pid))
+    ).seat_code
     player, token, done = await database_sync_to_async(actions.reclaim_by_code)(
         formed_session, "Bo", code
     )

@@ -385,6 +385,8 @@ def test_no_address_tells_a_live_code_from_a_made_up_one(session, seats, django_
         "/play/{}/",
         "/play/{}/next/",
         "/play/{}/summary/",
+        "/join/wait/{}/",
+        "/join/wait/{}/status/",
         "/host/{}/handout/",
         "/host/{}/handout.pdf",
         "/?code={}",
@@ -405,7 +407,12 @@ def test_no_address_tells_a_live_code_from_a_made_up_one(session, seats, django_
             live, made_up = c.get(path.format("ACDEFG")), c.get(path.format("HJKMNP"))
             _same(live, made_up)
             assert live.status_code != 500, path
-        for path in ("/host/{}/again/", "/host/{}/bots/", "/host/{}/delete-data/"):
+        for path in (
+            "/host/{}/again/",
+            "/host/{}/bots/",
+            "/host/{}/delete-data/",
+            "/join/wait/{}/cancel/",
+        ):
             _same(c.post(path.format("ACDEFG")), c.post(path.format("HJKMNP")))
 
 
@@ -498,7 +505,7 @@ async def test_the_host_locks_the_lobby_and_lets_a_latecomer_in_with_one_tap(
         await c.connect()
     try:
         assert host.view["lobby"] == {"locked": False, "waiting": []}
-        ok = await host.send(type="lobby", locked=True)
+        ok = await host.send(type="lobby", locked=True, op_id="lock-1")  # as live.js sends it
         assert ok["type"] == "ok"
         await host.until(ok["v"])
         assert host.view["lobby"]["locked"] is True
