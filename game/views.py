@@ -18,6 +18,8 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 import segno
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -545,7 +547,7 @@ def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
 @host_required
 def projector(request: HttpRequest, code: str) -> HttpResponse:
     session = own_session(request, code)
-    return render(
+    response = render(
         request,
         "game/projector.html",
         {
@@ -555,6 +557,12 @@ def projector(request: HttpRequest, code: str) -> HttpResponse:
             "server_time": time.time(),
         },
     )
+    # The big screen's own two features: fullscreen (its button) and sound after a click.
+    allowed = {"fullscreen", "autoplay"}
+    response.headers["Permissions-Policy"] = ", ".join(
+        f"{f}=(self)" if f in allowed else f"{f}=()" for f in settings.PERMISSIONS_POLICY
+    )
+    return response
 
 
 @host_required
@@ -614,6 +622,7 @@ def _preview_view(session: Session, pid: str) -> dict:
 @host_required
 @require_GET
 @xframe_options_sameorigin  # shown in a frame on the host's own dashboard
+@csp_replace({"frame-ancestors": [SELF]})
 def preview(request: HttpRequest, code: str, pid: str) -> HttpResponse:
     """A read-only copy of one player's phone page; nothing on it can act."""
     session = own_session(request, code)

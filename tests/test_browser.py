@@ -613,7 +613,7 @@ def test_round_ideudvikling_with_a_step_back_and_the_idea_wall(flow: Flow):
     flow.dash.get_by_test_id("round-back").click()
     flow.expect_round("problemforstaaelse")
     for p in flow.players:  # the phones say that the host stepped back
-        expect(p.page.get_by_test_id("stepped-back")).to_be_visible()
+        expect(p.page.get_by_test_id("round-back")).to_be_visible()
     for p in flow.players:
         expect(p.page.get_by_test_id("locked-udfordringer")).to_be_visible()
     flow.advance("ideudvikling")
