@@ -27,6 +27,7 @@ from game.bots import ViewClient, choose_value
 
 from . import browser_support as bs
 
+PING_EVERY = 2.0  # seconds, as live.js: the pong's version shows a missed event
 MAX_BACKOFF = 8.0  # seconds: the bots' longest wait between two tries (live.js: 15)
 ANSWER = 5.0  # seconds an action may wait for its ok
 
@@ -153,6 +154,23 @@ class Ledger:
 # --- a player that keeps playing through faults ----------------------------------------
 
 
+class PingingClient(ViewClient):
+    """The bots' client, plus the ping of live.js: a pong ahead of the view is a missed event."""
+
+    async def _frame(self, frame: dict) -> None:
+        if frame.get("type") == "pong":
+            v = frame.get("v")
+            if isinstance(v, int) and v > self.version and not self._syncing and self.view:
+                self._syncing = True
+                await self.ws.send(json.dumps({"type": "sync"}))  # type: ignore[union-attr]
+            return
+        await super()._frame(frame)
+
+    async def ping(self) -> None:
+        if self.ws is not None and self.closed is None:
+            await self.ws.send(json.dumps({"type": "ping"}))
+
+
 class Player:
     """One seat over a real websocket: plays while ``active``, reconnects by itself."""
 
@@ -167,6 +185,7 @@ class Player:
         self.snapshots: list[float] = []  # monotonic time of each (re)connect's snapshot
         self.lost: list[float] = []  # monotonic time each connection was lost
         self.ideas = 0
+        self.errors: list[str] = []  # why each connection ended
         self.task: asyncio.Task | None = None
 
     @property
@@ -195,14 +214,14 @@ class Player:
     async def _run(self) -> None:
         failures = 0
         while not self.stopped:
-            self.client = ViewClient(self.url, self.path, self.cookie)
+            self.client = PingingClient(self.url, self.path, self.cookie)
             try:
                 await self.client.open(timeout=10)
                 self.snapshots.append(time.monotonic())
                 failures = 0
                 await self._play()
-            except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError):
-                pass
+            except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as exc:
+                self.errors.append(f"{type(exc).__name__} {self.client.close_code}: {exc}"[:200])
             self.lost.append(time.monotonic())
             await self.client.close()
             failures += 1
@@ -211,10 +230,14 @@ class Player:
 
     async def _play(self) -> None:
         client = self.client
-        assert client is not None
+        assert isinstance(client, PingingClient)
+        pinged = time.monotonic()
         while True:
             if client.closed is not None:
                 raise client.closed
+            if time.monotonic() - pinged >= PING_EVERY:
+                pinged = time.monotonic()
+                await client.ping()
             move = self.next_move() if self.active else None
             if move is None:
                 await client.changed(0.2)
