@@ -176,8 +176,9 @@ def make_bot_class(client_class):
                         await self._play(self.client)
                     await self._hold(self.client)
                 except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as exc:
-                    self.last_error = f"{type(exc).__name__} {self.client.close_code}"
-                    if isinstance(exc, InvalidStatus) or self.client.close_code in FATAL_CLOSE:
+                    status = exc.response.status_code if isinstance(exc, InvalidStatus) else None
+                    self.last_error = f"{type(exc).__name__} {status or self.client.close_code}"
+                    if status in (403, 404) or self.client.close_code in FATAL_CLOSE:
                         self.stats.errors += 1
                         return self.stats
                 if self.release.is_set():
