@@ -28,6 +28,7 @@ from game.bots import ViewClient, choose_value
 from . import browser_support as bs
 
 PING_EVERY = 2.0  # seconds, as live.js: the pong's version shows a missed event
+GAP_GRACE = 1.0  # seconds a pong may be ahead of the view before it counts as a gap (live.js)
 MAX_BACKOFF = 8.0  # seconds: the bots' longest wait between two tries (live.js: 15)
 ANSWER = 5.0  # seconds an action may wait for its ok
 
@@ -160,11 +161,25 @@ class PingingClient(ViewClient):
     async def _frame(self, frame: dict) -> None:
         if frame.get("type") == "pong":
             v = frame.get("v")
-            if isinstance(v, int) and v > self.version and not self._syncing and self.view:
-                self._syncing = True
-                await self.ws.send(json.dumps({"type": "sync"}))  # type: ignore[union-attr]
+            if isinstance(v, int) and v > self.version and self.view:
+                # the event may be on its way: a gap only if it has not come a second later
+                asyncio.get_running_loop().call_later(
+                    GAP_GRACE, lambda: asyncio.ensure_future(self._gap(v))
+                )
             return
         await super()._frame(frame)
+        if frame.get("type") == "event" and frame.get("v") == self.version:
+            self.last_event = self.version  # reached by a live event, not by a snapshot
+
+    last_event = -1
+
+    async def _gap(self, v: int) -> None:
+        if self.version < v and not self._syncing and self.closed is None and self.ws:
+            self._syncing = True
+            try:
+                await self.ws.send(json.dumps({"type": "sync"}))
+            except ConnectionClosed:
+                pass
 
     async def ping(self) -> None:
         if self.ws is not None and self.closed is None:
