@@ -19,7 +19,8 @@ as the view it makes:
   reflections or votes; mallory's players never appear in alice's session;
 - votes are open within a committee (a show of hands): a member may see who
   voted what in their own committee, but the projector gets no voters, no
-  votes and no tally, except on a task the case marks public;
+  votes, and a tally (counts per option) only on a task the case marks public
+  or once the decision is locked;
 - reflections reach only their author, the author's committee at most, and the host.
 """
 
@@ -259,10 +260,12 @@ async def test_a_whole_game_leaks_nothing(alice, mallory, school_case, skole_ses
             for idea in c["ideas"]:
                 assert idea["author"] is None, "the idea wall names an author"
             for d in c["decisions"]:
-                assert not {"voted", "votes", "majority"} & set(d), d
+                assert not {"voted", "majority"} & set(d), d
+                # how many have voted, at most: never who, never what
+                assert type(d.get("votes", 0)) is int, d
                 task = d["key"].split(":")[0]
-                if "tally" in d or "options" in d:
-                    assert d["public"] and task in public_tasks, d
+                if "tally" in d or "options" in d:  # counts per option, never who
+                    assert (d["public"] and task in public_tasks) or d["locked"] is not None, d
             assert not {"log", "reflections", "stakeholders", "history", "seated"} & set(c)
 
     # the host sees the whole session (that is the host's job), tokens excepted (above)
