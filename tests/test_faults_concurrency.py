@@ -4,8 +4,8 @@ Real parallel connections: each contender is a thread with its own database
 connection, held at a barrier and then let go together, so both transactions are
 in flight at the same moment (on PostgreSQL the second waits for the first's row
 lock; on SQLite for the write lock). Each case is repeated 20 times on a fresh
-session of the mini case (alice's, with Bo … Ida; Bo is committee 1's
-igangsætter, the lead of round r1).
+session of the mini case (alice's, with Bo … Ida; "bo" below is whoever is
+committee 1's igangsætter, the lead of round r1).
 
 - Bo locks the same decision twice at once (two phones, or a double tap): one lock.
 - alice double-clicks "next round": one advance, the other is ``stale``.
@@ -101,7 +101,10 @@ def log_is_whole(session: Session) -> None:
 def test_two_locks_of_the_same_decision_at_once_lock_it_once(parallel_db, alice, mini_case) -> None:
     for attempt in range(REPEAT):
         session, pids = new_round_one(alice, mini_case)
-        bo, dan, finn = pids["Bo"], pids["Dan"], pids["Finn"]
+        # committee 1's igangsætter (the lead of r1) and two of the others
+        c1 = session.state["committees"]["1"]
+        bo = next(p for p, role in c1["roles"].items() if role == "ig")
+        dan, finn = [p for p in c1["members"] if p != bo][:2]
         for pid, value in ((bo, ["f1"]), (dan, ["f1"]), (finn, ["f2"])):
             actions.perform(
                 session.pk, {"kind": "vote", "player": pid, "key": "fokus", "value": value},
