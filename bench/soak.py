@@ -292,7 +292,11 @@ def make_host_class():
             await self.send({"type": "start"})
             last = len(self.case.rounds) - 1
             for index, round_ in enumerate(self.case.rounds):
-                await self.send({"type": "timer", "op": "start"})
+                if client.view["session"]["timer"]["ends_at"] is None:  # not started by itself
+                    try:
+                        await self.send({"type": "timer", "op": "start"})
+                    except RehearsalError:
+                        pass  # it started meanwhile, or the round has no time left
                 if index == inject_round(self.case):
                     await self.inject()
                 if round_.reflection:
