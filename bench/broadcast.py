@@ -134,7 +134,9 @@ async def measure_game(
     round_bytes: list[int] = []
     for i in range(repeat):
         t0 = time.perf_counter()
-        ok = await host.request({"type": "back" if i % 2 == 0 else "advance"}, timeout=120)
+        kind = "back" if i % 2 == 0 else "advance"
+        shown = host.view["session"]["round"]
+        ok = await host.request({"type": kind, "from_round": shown}, timeout=120)
         await wait_all(players, ok["v"])
         for p in players:
             t, size = p.arrived[ok["v"]]

@@ -315,10 +315,68 @@ async def presence_settled() -> None:
         await asyncio.sleep(0)
 
 
+# --- staying in the group through a Redis restart ------------------------------------------
+
+# A Redis without persistence forgets every group on a restart, and while it is
+# away the channel layer's receive fails. A consumer keeps its socket through
+# that: its receive waits and tries again, joining its group again first; and a
+# client's ping (every few seconds) joins it again when the last join is older
+# than REJOIN_EVERY, for a restart so quick that the receive never failed (this
+# also keeps the membership from expiring, group_expiry). What was broadcast
+# meanwhile is lost: the client sees the gap in the pong's version and syncs.
+REJOIN_EVERY = 5.0  # seconds
+RECEIVE_RETRY_MAX = 2.0  # seconds between two tries of a failing channel layer
+
+
+class _StaysInGroup:
+    """Mixed into the consumer: a channel layer that fails does not end the connection."""
+
+    group: str | None = None
+    joined_at = 0.0
+    rejoin = False  # the layer failed: join again before receiving
+
+    @property
+    def channel_receive(self):  # channels' consumer loop sets it, then calls it
+        return self._receive_again
+
+    @channel_receive.setter
+    def channel_receive(self, receive) -> None:
+        self._layer_receive = receive
+
+    async def _receive_again(self) -> dict:
+        failures = 0
+        while True:
+            try:
+                if self.rejoin and self.group is not None:
+                    await self.channel_layer.group_add(self.group, self.channel_name)
+                    self.rejoin, self.joined_at = False, time.monotonic()
+                    log.info("back in group %s after %s failures", self.group, failures)
+                return await self._layer_receive()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: wait; the socket stays open
+                failures += 1
+                self.rejoin = True
+                if failures == 1:
+                    log.warning("channel layer failed (%s); trying again", exc)
+                await asyncio.sleep(min(RECEIVE_RETRY_MAX, 0.1 * 2**failures))
+
+    async def join_group(self, group: str, *, every: float = 0.0) -> None:
+        """Join (again, when the last join is older than ``every``); a failure is not fatal."""
+        if every and time.monotonic() - self.joined_at < every:
+            return
+        self.group = group
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined_at = time.monotonic()
+        except Exception as exc:  # Redis away: the snapshot is served all the same
+            log.warning("group_add failed (%s); joining again at the next ping", exc)
+
+
 # --- the consumers ----------------------------------------------------------------------------
 
 
-class GameConsumer(AsyncWebsocketConsumer):
+class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     viewer = ""  # "player", "host" or "projector"
     unknown_code: tuple = ()  # the refusal for a code that does not exist: as for a real one
 
@@ -360,7 +418,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.texts = await database_sync_to_async(session.case_version.texts)(self.language)
         # The code too: a session id can come back (a test database is emptied).
         self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
-        await self.channel_layer.group_add(actions.group_name(session.pk), self.channel_name)
+        await self.join_group(actions.group_name(session.pk))
         # Read again, after joining the group: a change made in between is then
         # either in the snapshot or in an event (an older event is skipped).
         await self.send_snapshot()
@@ -478,6 +536,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             log.info("refused frame from %s: %s", self.viewer, exc.code)
             return await self._error(exc.code, exc.reason, exc.ref, **exc.params)
         if msg.type == "ping":
+            await self.join_group(actions.group_name(self.session_id), every=REJOIN_EVERY)
             version = await current_version(self.session_id)
             return await self._send({"type": "pong", "ref": msg.ref, "v": version})
         if msg.type == "sync":

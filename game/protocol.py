@@ -182,10 +182,12 @@ class Start(Action):
 
 class Advance(Action):
     type: Literal["advance"]
+    from_round: StrictInt | None = None  # the round the host saw: a repeat of it is "stale"
 
 
 class Back(Action):
     type: Literal["back"]
+    from_round: StrictInt | None = None
 
 
 class Timer(Action):

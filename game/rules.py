@@ -880,8 +880,22 @@ def _record_meters(state: State) -> list[Event]:
     return events
 
 
-def _advance(case: Case, state: State, *, now: float | None = None) -> list[Event]:
+def _from_round(state: State, from_round: Any) -> None:
+    """A host's round change names the round it starts from: a double click or a
+    second window sends the same round twice, and only the first may take effect."""
+    if from_round is None:
+        return
+    if type(from_round) is not int:
+        raise Refused("invalid", _("The round must be a whole number."))
+    if from_round != state["round"]:
+        raise Refused("stale", _("The round has already changed; look at the screen again."))
+
+
+def _advance(
+    case: Case, state: State, *, now: float | None = None, from_round: int | None = None
+) -> list[Event]:
     _running(state)
+    _from_round(state, from_round)
     if state["round"] + 1 >= len(case.rounds):
         raise Refused("invalid", _("This is the last round; end the session instead."))
     events = _record_meters(state) + _enter_round(case, state, state["round"] + 1)
@@ -892,8 +906,9 @@ def _advance(case: Case, state: State, *, now: float | None = None) -> list[Even
     return events + _autostart(case, state, now)
 
 
-def _back(case: Case, state: State) -> list[Event]:
+def _back(case: Case, state: State, from_round: int | None = None) -> list[Event]:
     _running(state)
+    _from_round(state, from_round)
     if state["round"] == 0:
         raise Refused("invalid", _("This is the first round."))
     state["round"] -= 1

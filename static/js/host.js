@@ -12,6 +12,7 @@
   var view = null, client = null;
   var moving = {};  // player id -> the committee the host chose, until the view shows it
   var renaming = null;  // the player whose name the rename dialog is for
+  var advanceFrom = null;  // the round shown when "next round" was pressed (sent as from_round)
 
   /* The neutral name that hides an offensive one: "Player 7", by the order of joining. */
   function neutralName(pid) {
@@ -494,7 +495,9 @@
       run(el, { type: "form", size: size });
     } else if (act === "advance") {
       var open = openDecisions();
-      if (!open.count) { run(el, { type: "advance" }); return; }
+      // The round on the screen: a double click or a second window is then refused as stale.
+      advanceFrom = view.session.round;
+      if (!open.count) { run(el, { type: "advance", from_round: advanceFrom }); return; }
       // Never a surprise: say how many decisions are still open before leaving them behind.
       document.getElementById("advance-dialog-text").textContent =
         fmt(ngettext("%(n)s decision is not locked in %(committees)s.", "%(n)s decisions are not locked in %(committees)s.", open.count),
@@ -503,7 +506,7 @@
       document.getElementById("advance-dialog").showModal();
     } else if (act === "advance-confirm") {
       document.getElementById("advance-dialog").close();
-      run(document.querySelector('[data-act="advance"]'), { type: "advance" });
+      run(document.querySelector('[data-act="advance"]'), { type: "advance", from_round: advanceFrom });
     } else if (act === "dialog-cancel") {
       var dialog = el.closest("dialog");
       if (dialog) dialog.close();
@@ -527,7 +530,9 @@
       document.getElementById("preview-frame").src = url;
       document.getElementById("preview-open").href = url;
       document.getElementById("preview-dialog").showModal();
-    } else if (act === "start" || act === "back" || act === "lock_all") {
+    } else if (act === "back") {
+      run(el, { type: "back", from_round: view.session.round });
+    } else if (act === "start" || act === "lock_all") {
       run(el, { type: act });
     } else if (act === "end") {
       run(el, { type: "end" }).then(function (ok) {

@@ -186,7 +186,7 @@ class Host:
                         + _open_decisions(client.view or {"committees": {}})
                     )
             if index < last:
-                await self.send({"type": "advance"})
+                await self.send({"type": "advance", "from_round": index})
         await self.send({"type": "end"})
         assert client.view is not None
         return client.view
