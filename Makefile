@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; 
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: venv run services test lint bench messages lock cluster
+.PHONY: venv run services test lint bench soak messages lock cluster
 
 venv: $(VENV_STAMP)
 
@@ -97,3 +97,7 @@ lint: venv
 # Figures, not pass/fail: broadcast latency to 40 and 200 players.
 bench: venv
 	$(PY) bench/broadcast.py
+
+# Figures, not pass/fail: bot players through whole games while some drop and one floods.
+soak: venv $(STATIC_STAMP)
+	$(PY) bench/soak.py
