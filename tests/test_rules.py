@@ -746,24 +746,24 @@ def test_a_new_round_resets_the_timer(school):
 
 def test_inject_a_card_into_one_committee(school):
     state = to_round(school, running(school, 8), "kommissorium")
-    state, events = act(school, state, "inject", card="ranking_i_tv", committee="2")
-    assert events == [{"kind": "inject", "committee": "2", "card": "ranking_i_tv"}]
-    assert "inject:ranking_i_tv" in state["committees"]["2"]["decisions"]
-    assert "inject:ranking_i_tv" not in state["committees"]["1"]["decisions"]
-    refuse(school, state, "inject", "invalid", card="ranking_i_tv", committee="2")  # met it
+    state, events = act(school, state, "inject", card="karakterer_i_tv", committee="2")
+    assert events == [{"kind": "inject", "committee": "2", "card": "karakterer_i_tv"}]
+    assert "inject:karakterer_i_tv" in state["committees"]["2"]["decisions"]
+    assert "inject:karakterer_i_tv" not in state["committees"]["1"]["decisions"]
+    refuse(school, state, "inject", "invalid", card="karakterer_i_tv", committee="2")  # met it
     # The committee decides it as any card: votes, and the round's lead locks.
-    state = vote_all(school, state, "2", "inject:ranking_i_tv", "ignorer_rankingen")
+    state = vote_all(school, state, "2", "inject:karakterer_i_tv", "kommenter_ikke")
     refuse(
         school,
         state,
         "lock",
         "not_allowed",
         player=holder(state, "2", "facilitator"),
-        key="inject:ranking_i_tv",
+        key="inject:karakterer_i_tv",
     )
     ig = holder(state, "2", "igangsaetter")
-    state, events = act(school, state, "lock", player=ig, key="inject:ranking_i_tv")
-    assert events[0]["value"] == "ignorer_rankingen"
+    state, events = act(school, state, "lock", player=ig, key="inject:karakterer_i_tv")
+    assert events[0]["value"] == "kommenter_ikke"
 
 
 def test_inject_a_card_into_every_committee(school):
@@ -777,12 +777,12 @@ def test_inject_a_card_into_every_committee(school):
 
 def test_an_inject_is_refused_when_it_cannot_be_done(school):
     state = running(school, 8)
-    refuse(school, state, "inject", "invalid", card="ranking_i_tv")  # the lobby round: no lead
-    refuse(school, lobby(school, 8), "inject", "closed", card="ranking_i_tv")
+    refuse(school, state, "inject", "invalid", card="karakterer_i_tv")  # the lobby round: no lead
+    refuse(school, lobby(school, 8), "inject", "closed", card="karakterer_i_tv")
     state = to_round(school, state, "kommissorium")
     refuse(school, state, "inject", "not_found", card="nope")
     refuse(school, state, "inject", "not_found", card=None)
-    refuse(school, state, "inject", "not_found", card="ranking_i_tv", committee="9")
+    refuse(school, state, "inject", "not_found", card="karakterer_i_tv", committee="9")
 
 
 # --- rounds: cards, ideas, the budget, the outcome, reflections ------------------------------
@@ -792,7 +792,7 @@ def kommissorium(school: Case, state: dict, cid: str, fokus: str, seats: list[st
     ig = holder(state, cid, "igangsaetter")
     state = vote_all(school, state, cid, "fokus", [fokus])
     state = vote_all(school, state, cid, "pladser", seats)
-    state = vote_all(school, state, cid, "arbejdsform", ["walk_and_talk"])
+    state = vote_all(school, state, cid, "arbejdsform", ["skolebesoeg"])
     for key in ("fokus", "pladser", "arbejdsform"):
         state, _ = act(school, state, "lock", player=ig, key=key)
     return state

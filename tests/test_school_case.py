@@ -325,7 +325,7 @@ def test_every_goal_has_a_reflection_question(case, goal):
 
 
 def test_texts_are_danish_and_ids_ascii(case):
-    assert "Egeskov" in case.brief and "§ 17, stk. 4" in case.mandate
+    assert "Askelund" in case.brief and "§ 17, stk. 4" in case.mandate
     for place, option in all_options(case):
         assert option.id.isascii(), place
     for card in case.dilemmas + case.events:
