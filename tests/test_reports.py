@@ -74,6 +74,9 @@ def report_case(db, tmp_path):
     """The mini case with distinctive headlines, six learning goals and tagged cards."""
     data = yaml.safe_load((CASES / "mini.yaml").read_text(encoding="utf-8"))
     data["slug"] = "mini-report"
+    # The persona speaks for the stakeholder the committees seat (a persona of a
+    # stakeholder left out would give way to a plain seat).
+    data["personas"][0]["stakeholder"] = "s2"
     data["learning_goals"] = [{"id": f"LG{i}", "title": f"Mål {i}"} for i in range(1, 7)]
     data["outcomes"][0]["headline"] = HEADLINE_GOOD
     data["outcomes"][1]["headline"] = HEADLINE_BAD

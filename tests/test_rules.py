@@ -225,7 +225,11 @@ def test_late_joiners_sit_in_the_smallest_committee(school):
     assert sizes == {"1": 4, "2": 3}
     state, events = act(school, state, "join", player="8", name="Ida")
     assert cid_of(state, "8") == "2"
-    assert events[-1] == {"kind": "seat", "player": "8", "committee": "2", "role": "mette"}
+    role = events[-1]["role"]  # a persona, drawn with the seed, that nobody else plays
+    assert events[-1] == {"kind": "seat", "player": "8", "committee": "2", "role": role}
+    assert (
+        school.persona(role) and list(state["committees"]["2"]["roles"].values()).count(role) == 1
+    )
     state, _ = act(school, state, "join", player="9", name="Jon")  # 4 and 4: the first
     assert cid_of(state, "9") == "1"
     state, _ = act(school, state, "start")
@@ -319,7 +323,11 @@ def test_moving_a_player_keeps_every_leadership_role_filled(school):
     assert cid_of(state, bo) == "1" and state["committees"]["1"]["roles"][bo] == "igangsaetter"
     state, events = act(school, state, "move", player=bo, committee="2")
     assert cid_of(state, bo) == "2" and bo not in state["committees"]["1"]["members"]
-    assert events == [{"kind": "seat", "player": bo, "committee": "2", "role": "jonas"}]
+    role = state["committees"]["2"]["roles"][bo]  # a persona not yet in use there
+    assert events == [{"kind": "seat", "player": bo, "committee": "2", "role": role}]
+    assert (
+        school.persona(role) and list(state["committees"]["2"]["roles"].values()).count(role) == 1
+    )
     assert holder(state, "1", "igangsaetter") == pid(state, "Hal")  # the persona holder steps up
     assert_roles_filled(school, state)
 
@@ -1210,3 +1218,55 @@ def test_the_mini_case_plays_to_an_outcome(mini):
     state, _ = act(mini, state, "reflect", player=ig, question="q1", text="Ja")
     state, _ = act(mini, state, "end")
     assert state["status"] == "ended"
+
+
+# --- personas: drawn by the seed, tied to their stakeholders, scored at the end -------------
+
+
+def personas_of(school: Case, state: dict, cid: str) -> dict[str, str]:
+    """pid -> persona id, for the members who play a persona."""
+    c = state["committees"][cid]
+    return {p: r for p, r in c["roles"].items() if school.persona(r)}
+
+
+def test_personas_are_drawn_with_the_sessions_seed(school):
+    drawn = {seed: personas_of(school, running(school, 8, seed), "1") for seed in range(6)}
+    assert personas_of(school, running(school, 8, 3), "1") == drawn[3]  # a replay: the same
+    assert len({tuple(sorted(x.values())) for x in drawn.values()}) > 1  # sessions differ
+
+
+def test_no_persona_speaks_for_a_stakeholder_left_out(school):
+    state = to_round(school, running(school, 8, 1, size=8), "kommissorium")
+    before = personas_of(school, state, "1")
+    assert len(before) == 5  # eight members: three leaders and five personas
+    seats = ["specialforaelder", "elevraad", "laerer"]
+    state = vote_all(school, state, "1", "pladser", seats)
+    state, events = act(
+        school, state, "lock", player=holder(state, "1", "igangsaetter"), key="pladser"
+    )
+    after = personas_of(school, state, "1")
+    assert all(school.persona(x).stakeholder in seats for x in after.values())
+    assert len(set(after.values())) == len(after)
+    # Those whose stakeholder was left out now have a plain seat (three personas fit).
+    assert sum(r == MEMBER for r in state["committees"]["1"]["roles"].values()) == 5 - len(after)
+    if after != before:
+        assert events[-1]["kind"] == "roles"
+    # An invitation brings a stakeholder back, and a plain seat takes its persona.
+    state = to_round(school, state, "problemforstaaelse")
+    fa = holder(state, "1", "facilitator")
+    state, _ = act(school, state, "lock", player=fa, key="invitation", value="idraetsforening")
+    assert "idraetsforening" in state["committees"]["1"]["seated"]
+    assert "birgit" in state["committees"]["1"]["roles"].values()
+
+
+def test_the_personas_secret_interests_are_scored_at_the_end(school):
+    state = council(school, "laesevenner")
+    lise = next((p for p, r in state["committees"]["1"]["roles"].items() if r == "lise"), None)
+    state, _ = act(school, state, "advance")
+    state, _ = act(school, state, "end")
+    goals = state["committees"]["1"]["goals"]
+    assert all(school.persona(g["persona"]) for g in goals.values())
+    if lise is not None:  # the tired teacher wanted reading support: reading buddies
+        assert goals[lise] == {"persona": "lise", "stakeholder": "laerer", "met": True}
+    amina = [g for g in goals.values() if g["persona"] == "amina"]
+    assert all(g["met"] is False for g in amina)  # no pupils' panel, no workshops

@@ -198,6 +198,9 @@ def test_personas_have_secret_interests_on_real_stakeholders(case):
         assert persona.interests and persona.tips, persona.id
     # Each persona stands for a different stakeholder.
     assert len({p.stakeholder for p in case.personas}) == len(case.personas)
+    # Each secret interest is scored at the end: a goal the committee's choices can meet.
+    for persona in case.personas:
+        assert persona.goal, persona.id
 
 
 def test_stakeholders_have_a_voice_a_seat_and_an_absence(case):
