@@ -293,6 +293,7 @@ def explain_outcome(case: Case, c: dict) -> dict:
     ``reached`` is None while the council has not decided.
     """
     reached = c.get("outcome")
+    c = {**c, **(c.get("council") or {})}  # the meters the council weighed, not later ones
     order = [o.id for o in case.outcomes]
     at = order.index(reached) if reached in order else None
     checks = []

@@ -492,6 +492,13 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         )
         if round_.outcome and first_time:
             events += _promises_come_due(case, cid, c, index)
+        if round_.outcome:
+            # What the council weighed: implementation may move the meters later,
+            # but the decision and why it came stand (the debrief reads this).
+            c["council"] = {
+                "meters": dict(c["meters"]),
+                "stakeholders": copy.deepcopy(c["stakeholders"]),
+            }
         if round_.outcome and c["outcome"] != _outcome(case, c):
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})

@@ -1151,7 +1151,7 @@ def test_advance_and_back_walk_the_rounds(school):
     assert state["committees"]["1"]["history"] == {"0": state["committees"]["1"]["meters"]}
     state, events = act(school, state, "back")
     assert events == [{"kind": "round", "round": 0, "back": True}]
-    state = to_round(school, state, "byraadsmoede")
+    state = to_round(school, state, "gennemfoerelse")  # after the council: implementation
     refuse(school, state, "advance", "invalid")
     state, _ = act(school, state, "end")
     refuse(school, state, "advance", "closed")
@@ -1270,3 +1270,23 @@ def test_the_personas_secret_interests_are_scored_at_the_end(school):
         assert goals[lise] == {"persona": "lise", "stakeholder": "laerer", "met": True}
     amina = [g for g in goals.values() if g["persona"] == "amina"]
     assert all(g["met"] is False for g in amina)  # no pupils' panel, no workshops
+
+
+def test_after_the_council_the_recommendation_meets_reality(school):
+    state = council(school, "laesevenner")
+    state, _ = act(school, state, "advance")  # the council decides
+    decided = state["committees"]["1"]["outcome"]
+    state, _ = act(school, state, "advance")  # a year later
+    c = state["committees"]["1"]
+    cards = [d["card"] for d in c["decisions"].values() if d["task"] == "virkeligheden"]
+    assert len(cards) == 2
+    for card in cards:
+        assert all(holds(c, w) for w in school.card(card).when), card
+    # The left-out organised interests (no teachers' union at the table) come back.
+    key = next(k for k in c["decisions"] if k.startswith("virkeligheden:"))
+    state = vote_all(school, state, "1", key, school.card(key.split(":")[1]).options[0].id)
+    state, events = act(school, state, "lock", player=holder(state, "1", "igangsaetter"), key=key)
+    assert events[0]["politician_card"] is False
+    # The council's decision stands, whatever happens in implementation.
+    state, _ = act(school, state, "end")
+    assert state["committees"]["1"]["outcome"] == decided
