@@ -450,7 +450,8 @@ class ReadModel:
                 }
                 for r, values in history_of(state, c)
             ],
-            "final": dict(c["meters"]),
+            # The meters the council weighed (implementation may move them later).
+            "final": dict((c.get("council") or c)["meters"]),
             "decisions": decisions,
             "politician_cards": [x for x in decisions if x["politician_card"]],
             "politician_card_count": c["politician_cards"],
