@@ -993,6 +993,8 @@ def _end(case: Case, state: State) -> list[Event]:
         if state["status"] == "running":
             # The personas' secret interests are scored and revealed at the end.
             c["goals"] = persona_goals(case, state, cid)
+            # The debrief's read model reads persona id -> score (1 met, 0 not).
+            c["persona_scores"] = {g["persona"]: int(g["met"]) for g in c["goals"].values()}
     state["status"] = "ended"
     state["timer"]["ends_at"] = None
     return events + [{"kind": "end"}]

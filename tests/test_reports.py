@@ -691,7 +691,7 @@ def test_debrief_is_honest_about_what_an_old_session_lacks(client, alice, school
     client.force_login(alice)
     url = reverse("debrief", args=[school_game.code])
     html = client.get(url).content.decode()
-    assert 'data-testid="db-no-scores"' in html  # the school case does not score personas yet
+    assert 'data-testid="db-no-scores"' not in html  # the school case scores its personas
     assert 'data-testid="db-no-stances"' not in html
     # A session played before stances were recorded, with scored personas.
     state = school_game.state
