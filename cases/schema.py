@@ -288,7 +288,7 @@ class Case(Strict):
     slug: Id
     title: str = Field(min_length=1)
     language: str = "da"
-    setting: str = ""  # e.g. "Egeskov Kommune, 2014"
+    setting: str = ""  # e.g. "Askelund Kommune, 2014"
     brief: str = Field(min_length=1)
     mandate: str = Field(min_length=1)
     learning_goals: list[LearningGoal] = Field(min_length=1)

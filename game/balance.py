@@ -375,10 +375,11 @@ def _decide(g: Game, key: str, value: Any, policy_votes: Policy | None = None) -
 def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = "") -> Result:
     g = new_game(case, seed, size)
     recipe: dict[str, Any] = {}
+    at_council: dict | None = None
     while True:
         round_ = case.rounds[g.state["round"]]
-        if round_.outcome:
-            break
+        if round_.outcome and at_council is None:
+            at_council = rules.copy_state(g.c)  # what the council decided on
         decisions = rules.round_decisions(case, g.state, g.c)
         # The catalyst tool first, so that the ideas it unlocks reach the pool.
         order = sorted(
@@ -404,10 +405,13 @@ def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = ""
             # the votes add up to: with no majority, that is the politician card.
             _decide(g, key, value, policy if name == "random" and task.type != "ideas" else None)
             recipe[key] = _recipe_value(g, key)
+        if g.state["round"] + 1 >= len(case.rounds):
+            break
         g.do({"kind": "advance"})
-    c = g.c
+    # The council's outcome and what it weighed; the cards include implementation's.
+    cards = [d["card"] for d in g.c["decisions"].values() if d["card"]]
+    c = at_council if at_council is not None else g.c
     weak = set(weak_voices(case))
-    cards = [d["card"] for d in c["decisions"].values() if d["card"]]
     return Result(
         outcome=c["outcome"] or rules._outcome(case, c),
         seated=list(c["seated"] or []),

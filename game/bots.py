@@ -169,7 +169,9 @@ class Brain:
         if session["status"] != "running" or c is None or me["removed"]:
             return None
         if session["round_info"]["reflection"]:
-            return self._reflect(me)
+            move = self._reflect(me)
+            if move is not None:  # reflect first; a round may also have decisions
+                return move
         open_ = [d for d in c["decisions"] if d["locked"] is None]
         for d in open_:
             self.first_seen.setdefault(d["key"], now)

@@ -293,6 +293,7 @@ def explain_outcome(case: Case, c: dict) -> dict:
     ``reached`` is None while the council has not decided.
     """
     reached = c.get("outcome")
+    c = {**c, **(c.get("council") or {})}  # the meters the council weighed, not later ones
     order = [o.id for o in case.outcomes]
     at = order.index(reached) if reached in order else None
     checks = []
@@ -449,7 +450,8 @@ class ReadModel:
                 }
                 for r, values in history_of(state, c)
             ],
-            "final": dict(c["meters"]),
+            # The meters the council weighed (implementation may move them later).
+            "final": dict((c.get("council") or c)["meters"]),
             "decisions": decisions,
             "politician_cards": [x for x in decisions if x["politician_card"]],
             "politician_card_count": c["politician_cards"],

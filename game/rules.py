@@ -183,10 +183,12 @@ def opposed(c: dict, below: int) -> int:
 def _locked_ids(c: dict, task_id: str) -> list[str]:
     """What a task locked, as option ids; a budget's ideas by their idea card ids."""
     d = c["decisions"].get(task_id)
-    locked = d["locked"] if d else None
-    if not locked:
-        return []
-    values = locked if isinstance(locked, list) else [locked]
+    decisions = [d] if d else [x for x in c["decisions"].values() if x["task"] == task_id]
+    values: list[str] = []
+    for x in decisions:  # a card task: every card it drew
+        locked = x["locked"]
+        if locked:
+            values += locked if isinstance(locked, list) else [locked]
     cards = {str(i["id"]): i["card"] for i in c["ideas"]}
     return [cards.get(v) or v for v in values]
 
@@ -490,6 +492,13 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
         )
         if round_.outcome and first_time:
             events += _promises_come_due(case, cid, c, index)
+        if round_.outcome:
+            # What the council weighed: implementation may move the meters later,
+            # but the decision and why it came stand (the debrief reads this).
+            c["council"] = {
+                "meters": dict(c["meters"]),
+                "stakeholders": copy.deepcopy(c["stakeholders"]),
+            }
         if round_.outcome and c["outcome"] != _outcome(case, c):
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
@@ -529,7 +538,9 @@ def _fill_roles(case: Case, state: State, cid: str) -> None:
     """Give every active member a seat; keep every leadership role filled.
 
     Holders keep their roles; a vacant leadership role goes to the first member
-    who has none; members beyond the leaders get a persona not yet in use.
+    who has none; members beyond the leaders get a persona not yet in use,
+    drawn with the session's seed, and only for a stakeholder at the table
+    once the seats are decided.
     """
     c = state["committees"][cid]
     active = active_members(state, cid)
@@ -543,10 +554,62 @@ def _fill_roles(case: Case, state: State, cid: str) -> None:
             roles[taker] = role
     for p in active:
         if p not in roles:
-            in_use = set(roles.values())
-            free = [x.id for x in case.personas if x.id not in in_use]
+            free = _free_personas(case, state, cid, set(roles.values()))
             roles[p] = free[0] if state["options"]["personas"] and free else MEMBER
     c["roles"] = roles
+
+
+def _free_personas(case: Case, state: State, cid: str, in_use: set[str]) -> list[str]:
+    """Personas not in use, of stakeholders at the table (all before the seats), seeded order."""
+    seated = state["committees"][cid]["seated"]
+    seed = state.get("seed", 0)
+    free = [
+        x.id
+        for x in case.personas
+        if x.id not in in_use and (seated is None or x.stakeholder in seated)
+    ]
+    return sorted(free, key=lambda x: zlib.crc32(f"{seed}:{cid}:{x}".encode()))
+
+
+def _refit_personas(case: Case, state: State, cid: str) -> list[Event]:
+    """After the seats (or an invitation): no persona speaks for a stakeholder left out.
+
+    A persona whose stakeholder has no seat gives way to one whose stakeholder
+    has (or to a plain seat); a plain seat takes a persona that has become free.
+    """
+    c = state["committees"][cid]
+    if not state["options"]["personas"]:
+        return []
+    seated = set(c["seated"] or [])
+    leaders = {r.id for r in case.roles}
+    before = dict(c["roles"])
+    for p in active_members(state, cid):
+        role = c["roles"].get(p)
+        if role in leaders:
+            continue
+        persona = case.persona(role or "")
+        if persona is not None and persona.stakeholder in seated:
+            continue
+        free = _free_personas(case, state, cid, set(c["roles"].values()))
+        c["roles"][p] = free[0] if free else MEMBER
+    if c["roles"] == before:
+        return []
+    return [{"kind": "roles", "committee": cid, "round": state["round"], "roles": dict(c["roles"])}]
+
+
+def persona_goals(case: Case, state: State, cid: str) -> dict[str, dict]:
+    """Each persona's secret interest, scored: pid -> {persona, stakeholder, met}."""
+    c = state["committees"][cid]
+    out = {}
+    for pid, role in c["roles"].items():
+        persona = case.persona(role)
+        if persona is not None and persona.goal:
+            out[pid] = {
+                "persona": persona.id,
+                "stakeholder": persona.stakeholder,
+                "met": _all_hold(case, c, persona.goal),
+            }
+    return out
 
 
 def _rotate_roles(state: State, cid: str) -> None:
@@ -927,6 +990,11 @@ def _end(case: Case, state: State) -> list[Event]:
         if c["outcome"] is None and state["status"] == "running":
             c["outcome"] = _outcome(case, c)
             events.append({"kind": "outcome", "committee": cid, "outcome": c["outcome"]})
+        if state["status"] == "running":
+            # The personas' secret interests are scored and revealed at the end.
+            c["goals"] = persona_goals(case, state, cid)
+            # The debrief's read model reads persona id -> score (1 met, 0 not).
+            c["persona_scores"] = {g["persona"]: int(g["met"]) for g in c["goals"].values()}
     state["status"] = "ended"
     state["timer"]["ends_at"] = None
     return events + [{"kind": "end"}]
@@ -1172,6 +1240,7 @@ def _do_lock(
         c["politician_cards"] += 1
     for text in texts:
         c["log"].append({"round": d["round"], "key": key, "text": text})
+    refit = _refit_personas(case, state, cid) if task.type in ("seats", "invite") else []
     return [
         {
             "kind": "lock",
@@ -1182,7 +1251,7 @@ def _do_lock(
             "politician_card": against,
             "meters": dict(c["meters"]),
         }
-    ]
+    ] + refit
 
 
 def _against_majority(case: Case, state: State, cid: str, d: dict, value: Any) -> bool:

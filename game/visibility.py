@@ -39,7 +39,7 @@ def meters_shown(case: Case, state: rules.State) -> bool:
     return (
         state["options"]["show_meters"]
         or state["status"] == "ended"
-        or case.rounds[state["round"]].outcome
+        or any(r.outcome for r in case.rounds[: state["round"] + 1])  # the council and after
     )
 
 

@@ -82,3 +82,9 @@ def _fresh_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fixed_game_seed(settings):
+    """Sessions draw personas and cards with a seed: a fixed one keeps tests repeatable."""
+    settings.GAME_SEED = 0

@@ -104,7 +104,7 @@ def test_every_kind_of_action_keeps_the_contract_for_every_viewer(alice, school_
     t.do(kind="timer", op="resume", now=NOW + 5)
     t.do(kind="tick", now=t.state()["timer"]["ends_at"])  # times out: locks at plurality
     t.do(kind="lock_all")
-    t.do(kind="inject", card="ranking_i_tv", committee="2")
+    t.do(kind="inject", card="karakterer_i_tv", committee="2")
     t.do(kind="inject", card="staten_strammer")
     t.do(kind="move", player=pid["Hal"], committee="2")  # during play
     t.do(kind="advance")

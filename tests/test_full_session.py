@@ -99,7 +99,7 @@ PLAN = {
     "1": {
         "fokus": ["laesning"],
         "pladser": ["elevraad", "laerer", "paedagog", "idraetsforening"],
-        "arbejdsform": ["walk_and_talk", "elevworkshops"],
+        "arbejdsform": ["skolebesoeg", "elevworkshops"],
         "catalyst": "brugerrejse",
         "kobling": ["tidlig_dialog"],
     },

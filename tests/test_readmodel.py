@@ -10,6 +10,7 @@ personas' secret interests, the reflections; and, pseudonymous, no name.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -45,7 +46,9 @@ def test_each_committee_reads_with_its_outcome_and_why(school_game):
         for k in checks:
             for x in k["conditions"]:
                 if x["kind"] == "meter":
-                    value = state_c["meters"][x["meter"]]
+                    value = (state_c.get("council") or state_c)["meters"][
+                        x["meter"]
+                    ]  # at the council
                     assert x["value"] == value
                     if x["min"] is not None and x["max"] is None:
                         assert x["margin"] == value - x["min"]
@@ -119,7 +122,7 @@ def test_ideas_personas_and_reflections(school_game):
         persona = case.persona(p["persona"])
         assert p["interests"] == persona.interests
         assert p["stakeholder"] == persona.stakeholder
-        assert p["score"] is None  # the school case on main does not score them
+        assert p["score"] in (0, 1)  # the school case scores each secret interest: met or not
     answers = [a for q in rm.questions() for a in q["answers"]]
     assert len(answers) == 8 * len(case.reflection)
 
@@ -134,8 +137,8 @@ def test_pseudonymous_read_has_no_display_name(school_game):
     rm = ReadModel(school_game, pseudonymous=True)
     dumped = json.dumps([rm.committees(), rm.questions()], ensure_ascii=False)
     for name in NAMES:
-        for word in name.split():
-            assert word not in dumped, word
+        for word in name.split():  # as a word: "Lis" may stand inside "Lise", a persona
+            assert not re.search(rf"\b{re.escape(word)}\b", dumped), word
     assert "P01" in dumped
 
 

@@ -195,7 +195,7 @@ def test_rehearse_end_to_end(tmp_path):
     )
     assert last, lines[-1]
     players, rounds, votes, ideas = map(int, last.groups())
-    assert (players, rounds) == (12, 7)
+    assert (players, rounds) == (12, 8)  # the school case: briefing, six rounds, implementation
     assert votes > 0 and ideas > 0
     committees = [line for line in lines if line.startswith("Udvalg ")]
     assert len(committees) == 3

@@ -35,17 +35,18 @@ def _csv(files: dict[str, bytes], name: str) -> list[dict]:
 def test_school_case_counts_six_rounds_after_the_briefing(alice, school_case):
     game = play(alice, school_case, players=4, size=4)
     case = game.case
-    assert len(case.rounds) == 7 and not case.rounds[0].tasks
+    # Seven rounds after the briefing: the last is implementation, after the council.
+    assert len(case.rounds) == 8 and not case.rounds[0].tasks
     rm = ReadModel(game)
     numbers = [r["number"] for r in rm.rounds()]
-    assert numbers == list(range(7))
+    assert numbers == list(range(8))
     assert rm.rounds()[1]["label"] == "1 · Kommissorium"
     # What play, host and projector are given: the same number, out of six.
     for index in range(len(case.rounds)):
         state = dict(game.state, round=index)
         part = visibility.session_part(case, state, {"code": game.code})
         assert part["round_number"] == numbers[index]
-        assert part["round_total"] == 6
+        assert part["round_total"] == 7
         assert part["briefing"] == (index == 0)
         assert part["rounds"][index]["number"] == numbers[index]
     # The debrief's decisions and the chart's axis.
@@ -58,12 +59,12 @@ def test_school_case_counts_six_rounds_after_the_briefing(alice, school_case):
     axis = re.findall(
         r'text-anchor="middle" font-size="15" fill="#333">([^<]+)</text>', str(c["chart"])
     )
-    assert axis == ["Start", "1", "2", "3", "4", "5", "6"]
+    assert axis == ["Start", "1", "2", "3", "4", "5", "6", "7"]
     # The export's tables.
     with zipfile.ZipFile(io.BytesIO(export.export_zip(game))) as z:
         files = {n: z.read(n) for n in z.namelist()}
     meters = _csv(files, "meters.csv")
-    assert [r["round"] for r in meters if r["committee"] == "1"] == [str(n) for n in range(7)]
+    assert [r["round"] for r in meters if r["committee"] == "1"] == [str(n) for n in range(8)]
     locks = _csv(files, "locks.csv")
     first = [r for r in locks if r["round_id"] == "kommissorium"]
     assert first and {r["round"] for r in first} == {"1"}

@@ -225,7 +225,11 @@ def test_late_joiners_sit_in_the_smallest_committee(school):
     assert sizes == {"1": 4, "2": 3}
     state, events = act(school, state, "join", player="8", name="Ida")
     assert cid_of(state, "8") == "2"
-    assert events[-1] == {"kind": "seat", "player": "8", "committee": "2", "role": "mette"}
+    role = events[-1]["role"]  # a persona, drawn with the seed, that nobody else plays
+    assert events[-1] == {"kind": "seat", "player": "8", "committee": "2", "role": role}
+    assert (
+        school.persona(role) and list(state["committees"]["2"]["roles"].values()).count(role) == 1
+    )
     state, _ = act(school, state, "join", player="9", name="Jon")  # 4 and 4: the first
     assert cid_of(state, "9") == "1"
     state, _ = act(school, state, "start")
@@ -319,7 +323,11 @@ def test_moving_a_player_keeps_every_leadership_role_filled(school):
     assert cid_of(state, bo) == "1" and state["committees"]["1"]["roles"][bo] == "igangsaetter"
     state, events = act(school, state, "move", player=bo, committee="2")
     assert cid_of(state, bo) == "2" and bo not in state["committees"]["1"]["members"]
-    assert events == [{"kind": "seat", "player": bo, "committee": "2", "role": "jonas"}]
+    role = state["committees"]["2"]["roles"][bo]  # a persona not yet in use there
+    assert events == [{"kind": "seat", "player": bo, "committee": "2", "role": role}]
+    assert (
+        school.persona(role) and list(state["committees"]["2"]["roles"].values()).count(role) == 1
+    )
     assert holder(state, "1", "igangsaetter") == pid(state, "Hal")  # the persona holder steps up
     assert_roles_filled(school, state)
 
@@ -746,24 +754,24 @@ def test_a_new_round_resets_the_timer(school):
 
 def test_inject_a_card_into_one_committee(school):
     state = to_round(school, running(school, 8), "kommissorium")
-    state, events = act(school, state, "inject", card="ranking_i_tv", committee="2")
-    assert events == [{"kind": "inject", "committee": "2", "card": "ranking_i_tv"}]
-    assert "inject:ranking_i_tv" in state["committees"]["2"]["decisions"]
-    assert "inject:ranking_i_tv" not in state["committees"]["1"]["decisions"]
-    refuse(school, state, "inject", "invalid", card="ranking_i_tv", committee="2")  # met it
+    state, events = act(school, state, "inject", card="karakterer_i_tv", committee="2")
+    assert events == [{"kind": "inject", "committee": "2", "card": "karakterer_i_tv"}]
+    assert "inject:karakterer_i_tv" in state["committees"]["2"]["decisions"]
+    assert "inject:karakterer_i_tv" not in state["committees"]["1"]["decisions"]
+    refuse(school, state, "inject", "invalid", card="karakterer_i_tv", committee="2")  # met it
     # The committee decides it as any card: votes, and the round's lead locks.
-    state = vote_all(school, state, "2", "inject:ranking_i_tv", "ignorer_rankingen")
+    state = vote_all(school, state, "2", "inject:karakterer_i_tv", "kommenter_ikke")
     refuse(
         school,
         state,
         "lock",
         "not_allowed",
         player=holder(state, "2", "facilitator"),
-        key="inject:ranking_i_tv",
+        key="inject:karakterer_i_tv",
     )
     ig = holder(state, "2", "igangsaetter")
-    state, events = act(school, state, "lock", player=ig, key="inject:ranking_i_tv")
-    assert events[0]["value"] == "ignorer_rankingen"
+    state, events = act(school, state, "lock", player=ig, key="inject:karakterer_i_tv")
+    assert events[0]["value"] == "kommenter_ikke"
 
 
 def test_inject_a_card_into_every_committee(school):
@@ -777,12 +785,12 @@ def test_inject_a_card_into_every_committee(school):
 
 def test_an_inject_is_refused_when_it_cannot_be_done(school):
     state = running(school, 8)
-    refuse(school, state, "inject", "invalid", card="ranking_i_tv")  # the lobby round: no lead
-    refuse(school, lobby(school, 8), "inject", "closed", card="ranking_i_tv")
+    refuse(school, state, "inject", "invalid", card="karakterer_i_tv")  # the lobby round: no lead
+    refuse(school, lobby(school, 8), "inject", "closed", card="karakterer_i_tv")
     state = to_round(school, state, "kommissorium")
     refuse(school, state, "inject", "not_found", card="nope")
     refuse(school, state, "inject", "not_found", card=None)
-    refuse(school, state, "inject", "not_found", card="ranking_i_tv", committee="9")
+    refuse(school, state, "inject", "not_found", card="karakterer_i_tv", committee="9")
 
 
 # --- rounds: cards, ideas, the budget, the outcome, reflections ------------------------------
@@ -792,7 +800,7 @@ def kommissorium(school: Case, state: dict, cid: str, fokus: str, seats: list[st
     ig = holder(state, cid, "igangsaetter")
     state = vote_all(school, state, cid, "fokus", [fokus])
     state = vote_all(school, state, cid, "pladser", seats)
-    state = vote_all(school, state, cid, "arbejdsform", ["walk_and_talk"])
+    state = vote_all(school, state, cid, "arbejdsform", ["skolebesoeg"])
     for key in ("fokus", "pladser", "arbejdsform"):
         state, _ = act(school, state, "lock", player=ig, key=key)
     return state
@@ -1143,7 +1151,7 @@ def test_advance_and_back_walk_the_rounds(school):
     assert state["committees"]["1"]["history"] == {"0": state["committees"]["1"]["meters"]}
     state, events = act(school, state, "back")
     assert events == [{"kind": "round", "round": 0, "back": True}]
-    state = to_round(school, state, "byraadsmoede")
+    state = to_round(school, state, "gennemfoerelse")  # after the council: implementation
     refuse(school, state, "advance", "invalid")
     state, _ = act(school, state, "end")
     refuse(school, state, "advance", "closed")
@@ -1210,3 +1218,75 @@ def test_the_mini_case_plays_to_an_outcome(mini):
     state, _ = act(mini, state, "reflect", player=ig, question="q1", text="Ja")
     state, _ = act(mini, state, "end")
     assert state["status"] == "ended"
+
+
+# --- personas: drawn by the seed, tied to their stakeholders, scored at the end -------------
+
+
+def personas_of(school: Case, state: dict, cid: str) -> dict[str, str]:
+    """pid -> persona id, for the members who play a persona."""
+    c = state["committees"][cid]
+    return {p: r for p, r in c["roles"].items() if school.persona(r)}
+
+
+def test_personas_are_drawn_with_the_sessions_seed(school):
+    drawn = {seed: personas_of(school, running(school, 8, seed), "1") for seed in range(6)}
+    assert personas_of(school, running(school, 8, 3), "1") == drawn[3]  # a replay: the same
+    assert len({tuple(sorted(x.values())) for x in drawn.values()}) > 1  # sessions differ
+
+
+def test_no_persona_speaks_for_a_stakeholder_left_out(school):
+    state = to_round(school, running(school, 8, 1, size=8), "kommissorium")
+    before = personas_of(school, state, "1")
+    assert len(before) == 5  # eight members: three leaders and five personas
+    seats = ["specialforaelder", "elevraad", "laerer"]
+    state = vote_all(school, state, "1", "pladser", seats)
+    state, events = act(
+        school, state, "lock", player=holder(state, "1", "igangsaetter"), key="pladser"
+    )
+    after = personas_of(school, state, "1")
+    assert all(school.persona(x).stakeholder in seats for x in after.values())
+    assert len(set(after.values())) == len(after)
+    # Those whose stakeholder was left out now have a plain seat (three personas fit).
+    assert sum(r == MEMBER for r in state["committees"]["1"]["roles"].values()) == 5 - len(after)
+    if after != before:
+        assert events[-1]["kind"] == "roles"
+    # An invitation brings a stakeholder back, and a plain seat takes its persona.
+    state = to_round(school, state, "problemforstaaelse")
+    fa = holder(state, "1", "facilitator")
+    state, _ = act(school, state, "lock", player=fa, key="invitation", value="idraetsforening")
+    assert "idraetsforening" in state["committees"]["1"]["seated"]
+    assert "birgit" in state["committees"]["1"]["roles"].values()
+
+
+def test_the_personas_secret_interests_are_scored_at_the_end(school):
+    state = council(school, "laesevenner")
+    lise = next((p for p, r in state["committees"]["1"]["roles"].items() if r == "lise"), None)
+    state, _ = act(school, state, "advance")
+    state, _ = act(school, state, "end")
+    goals = state["committees"]["1"]["goals"]
+    assert all(school.persona(g["persona"]) for g in goals.values())
+    if lise is not None:  # the tired teacher wanted reading support: reading buddies
+        assert goals[lise] == {"persona": "lise", "stakeholder": "laerer", "met": True}
+    amina = [g for g in goals.values() if g["persona"] == "amina"]
+    assert all(g["met"] is False for g in amina)  # no pupils' panel, no workshops
+
+
+def test_after_the_council_the_recommendation_meets_reality(school):
+    state = council(school, "laesevenner")
+    state, _ = act(school, state, "advance")  # the council decides
+    decided = state["committees"]["1"]["outcome"]
+    state, _ = act(school, state, "advance")  # a year later
+    c = state["committees"]["1"]
+    cards = [d["card"] for d in c["decisions"].values() if d["task"] == "virkeligheden"]
+    assert len(cards) == 2
+    for card in cards:
+        assert all(holds(c, w) for w in school.card(card).when), card
+    # The left-out organised interests (no teachers' union at the table) come back.
+    key = next(k for k in c["decisions"] if k.startswith("virkeligheden:"))
+    state = vote_all(school, state, "1", key, school.card(key.split(":")[1]).options[0].id)
+    state, events = act(school, state, "lock", player=holder(state, "1", "igangsaetter"), key=key)
+    assert events[0]["politician_card"] is False
+    # The council's decision stands, whatever happens in implementation.
+    state, _ = act(school, state, "end")
+    assert state["committees"]["1"]["outcome"] == decided

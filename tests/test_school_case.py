@@ -47,6 +47,7 @@ ROUNDS = {
     "dilemmaer": ("facilitator", {"dilemmaer": "card"}),
     "anbefaling": ("igangsaetter", {"anbefaling": "budget", "kobling": "choice"}),
     "byraadsmoede": (None, {}),
+    "gennemfoerelse": ("igangsaetter", {"virkeligheden": "card"}),
 }
 OUTCOMES = ["vedtaget", "vedtaget_med_aendringer", "sendt_tilbage", "forkastet"]
 # Effects are meant to nudge, not decide: one click should not swing a meter far.
@@ -152,7 +153,12 @@ def test_rounds_ids_titles_and_leads(case):
         assert round_.intro, round_.id
         assert 6 <= round_.minutes <= 15, round_.id
     assert case.rounds[2].show_voices
-    assert case.rounds[-1].outcome and case.rounds[-1].reflection
+    # The council decides; then the recommendation meets reality (the board game's
+    # third part), and the reflection questions can be answered in both rounds.
+    council = next(i for i, r in enumerate(case.rounds) if r.outcome)
+    assert case.rounds[council].id == "byraadsmoede" and case.rounds[council].reflection
+    assert case.rounds[-1].id == "gennemfoerelse" and case.rounds[-1].reflection
+    assert council == len(case.rounds) - 2
 
 
 def test_task_settings(case):
@@ -198,6 +204,9 @@ def test_personas_have_secret_interests_on_real_stakeholders(case):
         assert persona.interests and persona.tips, persona.id
     # Each persona stands for a different stakeholder.
     assert len({p.stakeholder for p in case.personas}) == len(case.personas)
+    # Each secret interest is scored at the end: a goal the committee's choices can meet.
+    for persona in case.personas:
+        assert persona.goal, persona.id
 
 
 def test_stakeholders_have_a_voice_a_seat_and_an_absence(case):
@@ -325,7 +334,7 @@ def test_every_goal_has_a_reflection_question(case, goal):
 
 
 def test_texts_are_danish_and_ids_ascii(case):
-    assert "Egeskov" in case.brief and "§ 17, stk. 4" in case.mandate
+    assert "Askelund" in case.brief and "§ 17, stk. 4" in case.mandate
     for place, option in all_options(case):
         assert option.id.isascii(), place
     for card in case.dilemmas + case.events:
@@ -495,3 +504,18 @@ async def test_an_english_player_reads_no_danish_text_of_the_school_case_in_any_
     assert english["title"] in seen and english["rounds"][1]["title"] in seen
     assert table[danish["rounds"][-1]["title"]] in seen  # the council meeting, in English
     assert json.dumps(reader.view)  # the last view is a plain JSON view
+
+
+def test_implementation_meets_reality(case):
+    """The left-out act, followership is tested, the politician card is remembered."""
+    deck = {c.id: c for c in case.implementation}
+    assert len(deck) >= 5
+    assert deck["borgerne_husker_kortet"].when[0].politician_card is True
+    assert deck["borgerne_husker_kortet"].priority > max(
+        c.priority for c in case.implementation if c.id != "borgerne_husker_kortet"
+    )
+    assert any(c.meter == "foelgeskab" for c in deck["foelgeskabet_testes"].when)
+    absent = {x.absent for c in case.implementation for w in c.when for x in (w.any or [w])}
+    assert {"specialforaelder", "laererkreds"} <= absent
+    for card in case.implementation:
+        assert 2 <= len(card.options) <= 3, card.id
