@@ -14,7 +14,7 @@ def number_existing_seats(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("game", "0002_player_seat_claims")]
+    dependencies = [("game", "0004_player_seat_claims")]
 
     operations = [
         migrations.AddField(
