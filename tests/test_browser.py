@@ -56,6 +56,12 @@ SAVED = "✓ Gemt"
 POLITICIAN_LOCKED = "Politikerkortet blev trukket"
 
 
+# The dilemma cards the round draws for each committee (the case says how many).
+DILEMMAS_DRAWN = next(
+    t.draw for r in CASE.rounds for t in r.tasks if r.id == "dilemmaer" and t.type == "card"
+)
+
+
 def _title(round_id: str) -> str:
     return next(r.title for r in CASE.rounds if r.id == round_id)
 
@@ -688,7 +694,7 @@ def test_round_ideudvikling_with_a_step_back_and_the_idea_wall(flow: Flow):
 @step
 def test_round_dilemmaer(flow: Flow):
     flow.advance("dilemmaer")
-    message = "Fem minutter tilbage – husk at stemme om begge kort."
+    message = "Fem minutter tilbage – husk at stemme om alle kortene."
     flow.dash.get_by_test_id("message-text").fill(message)
     flow.dash.get_by_test_id("send-message").click()
     for p in flow.players:
@@ -697,7 +703,7 @@ def test_round_dilemmaer(flow: Flow):
     for cid in ("1", "2"):
         members = flow.committee(cid)
         keys = flow.keys(members[0], "dilemmaer")
-        assert len(keys) == 2, keys
+        assert len(keys) == DILEMMAS_DRAWN, keys
         for key in keys:
             options = flow.radio_values(members[0], key)
             for j, p in enumerate(members):
