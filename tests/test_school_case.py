@@ -417,7 +417,7 @@ def test_the_school_case_has_an_english_translation_that_mirrors_it():
     table = languages.table(danish, english)
     untranslated = {t for t in _case_texts(danish) if t not in table}
     assert untranslated == SAME_IN_ENGLISH, untranslated
-    assert translated.title == "The future of the public school in Egeskov"
+    assert translated.title == "The future of the public school in Askelund"
 
 
 @pytest.mark.django_db(transaction=True)
