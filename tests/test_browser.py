@@ -8,7 +8,7 @@ by clicking, typing and tapping. Along the way: a reload in the middle of a roun
 the host's timer, an injected card, a step back, the projector, the export (which
 must hold every vote cast here) and the debrief. Screenshots of every screen go to
 out/browser/ (git-ignored); axe-core checks the join, player, host and projector
-pages for serious and critical accessibility violations.
+pages for accessibility violations of any impact.
 
 The steps are ordered tests on one module-scoped flow; a failed step skips the rest.
 The page texts asserted are Danish, the site's default language.
@@ -852,7 +852,7 @@ def test_debrief_compares_the_committees(flow: Flow):
 
 
 @step
-def test_no_serious_accessibility_violations(flow: Flow):
+def test_no_accessibility_violation_of_any_impact(flow: Flow):
     expected = {
         "join page", "join page with an error", "player page, lobby", "host dashboard, lobby",
         "projector, lobby", "player page, round 1 (lead)", "host dashboard, running",
@@ -867,9 +867,5 @@ def test_no_serious_accessibility_violations(flow: Flow):
     (bs.SHOTS / "axe.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     for name, (_violations, passes) in flow.axe.items():
         assert passes > 10, f"axe checked next to nothing on the {name}"
-    found = {
-        name: [v for v in violations if v.get("impact") in ("serious", "critical")]
-        for name, (violations, _passes) in flow.axe.items()
-    }
-    found = {name: v for name, v in found.items() if v}
+    found = {name: violations for name, (violations, _passes) in flow.axe.items() if violations}
     assert not found, "\n".join(f"{name}:\n{bs.describe(v)}" for name, v in found.items())

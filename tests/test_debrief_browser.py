@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
+from cases.schema import load_case_file
 from game.consumers import seat_cookie
 from game.devserver import Server
+from game.visibility import rounds_counted
 from tests import browser_support as bs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,8 @@ HOST_USER = "vært"
 WAIT = 15_000
 SIZES = [(1280, 720), (1920, 1080)]
 PHONES = [(320, 568), (390, 844)]
+# The rounds as the players count them (game.visibility.round_number: the briefing is not one).
+ROUNDS = rounds_counted(load_case_file(ROOT / "cases" / "skole.yaml")[0])
 
 SETUP = """
 import json, os
@@ -85,10 +89,10 @@ def _host_page(site, width: int, height: int):
 
 
 def _serious(page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
+    """axe-core's violations on the page as it is now, of any impact."""
     violations, passes = bs.axe_check(page)
     assert passes > 10, "axe checked next to nothing"
-    return [v for v in violations if v.get("impact") in ("serious", "critical")]
+    return violations
 
 
 def _overflow(page) -> int:
@@ -201,13 +205,15 @@ def test_host_and_projector_count_the_rounds_as_the_phone_does(site):
     code, _seat = site["codes"]["seats"]
     ctx, page = _host_page(site, 1280, 720)
     page.goto(f"{site['url']}/host/{code}/")
-    sync_api.expect(page.get_by_test_id("dash-round")).to_contain_text("Runde 1 af 6: Kommissorium")
+    sync_api.expect(page.get_by_test_id("dash-round")).to_contain_text(
+        f"Runde 1 af {ROUNDS}: Kommissorium"
+    )
     moves = page.get_by_test_id("stakeholder-moves").first
     moves.locator("summary").click()
     sync_api.expect(moves).to_contain_text("→")
     moves.screenshot(path=str(SHOTS / "host-stakeholder-moves-1280x720.png"))
     page.goto(f"{site['url']}/host/{code}/projector/")
-    sync_api.expect(page.locator(".pj-kicker").first).to_contain_text("Runde 1 af 6")
+    sync_api.expect(page.locator(".pj-kicker").first).to_contain_text(f"Runde 1 af {ROUNDS}")
     page.goto(f"{site['url']}/host/{site['codes']['ended']}/debrief/")
     sync_api.expect(page.get_by_test_id("db-script")).to_contain_text("1 · Kommissorium")
     ctx.close()

@@ -2,7 +2,7 @@
 
 A politician counts the rounds the committee works in. The school case's first
 round is the lobby and briefing: it is round 0 and not counted, so the
-Kommissorium is "Runde 1 af 6" on the phone, the host's dashboard and the
+Kommissorium is "Runde 1 af 7" on the phone, the host's dashboard and the
 projector, "1 · Kommissorium" in the debrief, 1 on the chart's axis (the
 briefing's end is "Start") and 1 in every export table. A case that starts
 working at once counts from 1.
