@@ -140,6 +140,11 @@ else
 fi
 export PG_TEST_URL
 
+# --- nginx (the two-process tests, make cluster) ------------------------------------
+# Only the program: the tests start nginx with a configuration of their own.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+export PATH="$PATH:/usr/sbin"
+
 # --- Chromium (the browser tests) -----------------------------------------------
 if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium fonts-dejavu-core

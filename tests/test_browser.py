@@ -296,6 +296,7 @@ def test_host_logs_in_and_creates_a_session(flow: Flow):
     page.get_by_test_id("login-username").fill(HOST_USER)
     page.get_by_test_id("login-password").fill(flow.password)
     bs.shoot(page, "01-host-login")
+    flow.check_axe("host login", page)
     page.get_by_test_id("login-submit").click()
     expect(page).to_have_url(flow.url + "/host/")
     expect(page.get_by_test_id("create-case")).to_be_visible()
@@ -305,6 +306,7 @@ def test_host_logs_in_and_creates_a_session(flow: Flow):
     page.get_by_test_id("create-personas").check()
     page.get_by_test_id("create-rotate-roles").uncheck()
     bs.shoot(page, "02-host-home")
+    flow.check_axe("host home", page)
     page.get_by_test_id("create-submit").click()
     expect(page).to_have_url(re.compile(r"/host/[A-Z0-9]{4,8}/$"))
     code = page.get_by_test_id("join-code")
@@ -857,7 +859,7 @@ def test_no_accessibility_violation_of_any_impact(flow: Flow):
         "join page", "join page with an error", "player page, lobby", "host dashboard, lobby",
         "projector, lobby", "player page, round 1 (lead)", "host dashboard, running",
         "projector, idea wall", "player page, idea round", "projector, results",
-        "player page, last round",
+        "player page, last round", "host login", "host home",
     }  # fmt: skip
     assert expected <= set(flow.axe), expected - set(flow.axe)
     summary = {

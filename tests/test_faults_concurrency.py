@@ -98,6 +98,7 @@ def log_is_whole(session: Session) -> None:
     assert versions == list(range(1, session.version + 1))
 
 
+@pytest.mark.postgres_only
 def test_two_locks_of_the_same_decision_at_once_lock_it_once(parallel_db, alice, mini_case) -> None:
     for attempt in range(REPEAT):
         session, pids = new_round_one(alice, mini_case)
@@ -139,6 +140,7 @@ def test_two_locks_of_the_same_decision_at_once_lock_it_once(parallel_db, alice,
         log_is_whole(session)
 
 
+@pytest.mark.postgres_only
 def test_a_double_clicked_advance_moves_one_round(parallel_db, alice, mini_case) -> None:
     for attempt in range(REPEAT):
         session, _pids = new_round_one(alice, mini_case)
@@ -154,6 +156,7 @@ def test_a_double_clicked_advance_moves_one_round(parallel_db, alice, mini_case)
         log_is_whole(session)
 
 
+@pytest.mark.postgres_only
 def test_two_host_windows_changing_the_round_at_once_change_it_once(
     parallel_db, alice, mini_case
 ) -> None:
@@ -172,6 +175,7 @@ def test_two_host_windows_changing_the_round_at_once_change_it_once(
         log_is_whole(session)
 
 
+@pytest.mark.postgres_only
 def test_without_the_round_both_clicks_count(parallel_db, alice, mini_case) -> None:
     """Control: an advance that does not say where it starts from is applied twice."""
     session, _pids = new_round_one(alice, mini_case)

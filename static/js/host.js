@@ -112,8 +112,10 @@
       '<p class="button-row"><button type="button" class="button" data-act="lock_all" data-testid="lock-all">' + esc(gettext("Lock all open decisions")) + "</button></p>" +
       '<p class="hint">' + esc(gettext("Locks every open decision of this round at the committee's plurality.")) + "</p>" +
       '<p class="button-row"><button type="button" class="button" data-act="back" data-testid="round-back"' + (s.round === 0 ? " disabled" : "") + ">◀ " + esc(gettext("Step back")) + "</button> " +
-      '<button type="button" class="button button-primary" data-act="advance" data-testid="round-advance"' + (last ? " disabled" : "") + ">" +
-      esc(last ? gettext("This is the last round") : fmt(gettext("Next round: %(title)s"), { title: nextTitle })) + " ▶</button></p></div>";
+      (last  // the last round leads to the end, not to a grey button: the end's box opens
+        ? '<button type="button" class="button button-primary" data-act="end-open" data-testid="round-end">' + esc(gettext("This is the last round: end the game")) + " ▶</button></p></div>"
+        : '<button type="button" class="button button-primary" data-act="advance" data-testid="round-advance">' +
+          esc(fmt(gettext("Next round: %(title)s"), { title: nextTitle })) + " ▶</button></p></div>");
     var cards = view.case.cards || [];
     var decks = {};
     cards.forEach(function (c) { (decks[c.deck] = decks[c.deck] || []).push(c); });
@@ -530,6 +532,13 @@
       document.getElementById("preview-frame").src = url;
       document.getElementById("preview-open").href = url;
       document.getElementById("preview-dialog").showModal();
+    } else if (act === "end-open") {
+      var endBox = document.querySelector('[data-testid="end-box"]');
+      if (endBox) {
+        for (var box = endBox; box; box = box.parentElement && box.parentElement.closest("details")) box.open = true;
+        endBox.scrollIntoView({ block: "center" });
+        endBox.querySelector('[data-act="end"]').focus({ preventScroll: true });
+      }
     } else if (act === "back") {
       run(el, { type: "back", from_round: view.session.round });
     } else if (act === "start" || act === "lock_all") {
