@@ -137,9 +137,20 @@ def translate(value: Any, texts: dict[str, str]) -> Any:
     if not texts:
         return value
     if isinstance(value, str):
-        return texts.get(value, value)
+        return _text(value, texts)
     if isinstance(value, dict):
         return {k: translate(v, texts) for k, v in value.items()}
     if isinstance(value, list):
         return [translate(v, texts) for v in value]
+    return value
+
+
+def _text(value: str, texts: dict[str, str]) -> str:
+    """One string: a text of the case, or a line the rules made of them ("who: what")."""
+    hit = texts.get(value)
+    if hit is not None:
+        return hit
+    head, sep, tail = value.partition(": ")
+    if sep and (head in texts or tail in texts):  # the consequence log's "stakeholder: text"
+        return f"{texts.get(head, head)}: {_text(tail, texts)}"
     return value

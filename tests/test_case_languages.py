@@ -184,3 +184,13 @@ def test_the_play_page_says_when_the_case_is_not_in_the_players_language(
     client.cookies[seat_cookie(translated.code)] = token
     client.cookies["django_language"] = "en"
     assert 'data-testid="case-language"' not in client.get(f"/play/{translated.code}/").text
+
+
+def test_a_line_the_rules_make_of_two_texts_is_translated_too():
+    texts = {
+        "Forældrene": "The parents",
+        "Lukker skolen, lukker byen.": "Close the school, close the town.",
+    }
+    line = "Forældrene: Lukker skolen, lukker byen."
+    assert languages.translate([line], texts) == ["The parents: Close the school, close the town."]
+    assert languages.translate("Bo: mit eget svar", texts) == "Bo: mit eget svar"  # nobody's text

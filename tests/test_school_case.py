@@ -460,13 +460,18 @@ async def test_an_english_player_reads_no_danish_text_of_the_school_case_in_any_
 
     seen: set[str] = set()
     rounds: set[int] = set()
+    long_texts = [t for t in danish_texts if len(t) >= 25]  # long enough not to occur by chance
 
     def look() -> None:
         seen.update(strings(reader.view))
         rounds.add(reader.view["session"]["round"])
         # Every frame is checked as it comes: the English player never reads the case in Danish.
-        danish_left = set(strings(reader.view)) & danish_texts
+        shown = set(strings(reader.view))
+        danish_left = shown & danish_texts
         assert not danish_left, (reader.view["session"]["round"], sorted(danish_left)[:5])
+        # Nor inside a text made of the case's texts (the log's "stakeholder: what it says").
+        inside = [t for t in long_texts for s in shown if t in s]
+        assert not inside, (reader.view["session"]["round"], inside[:3])
 
     look()
     # play_whole_game changes the session through actions.perform, which tells no one; here
