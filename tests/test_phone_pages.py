@@ -26,7 +26,7 @@ def _page(session, token: str, language: str | None = None) -> str:
 def test_the_page_carries_the_seats_own_code_and_no_one_elses(formed_session, seats):
     pid, token = seats["Bo"]
     page = _page(formed_session, token)
-    own = Player.objects.get(pk=pid).seat_code
+    own = Player.objects.get(session=formed_session, number=pid).seat_code
     assert re.fullmatch(r"[A-Z0-9]{4}", own)
     assert f'data-seat-code="{own}"' in page
     others = Player.objects.filter(session=formed_session).exclude(pk=pid)

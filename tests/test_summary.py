@@ -209,7 +209,7 @@ def test_next_steps_are_saved_with_the_seat_and_shown_after_a_reload(ended):
     # Without the CSRF token: refused, nothing saved.
     refused = client.post(url, {"step_vision": "Uden token"})
     assert refused.status_code == 403
-    assert Player.objects.get(pk=pid).next_steps == {}
+    assert Player.objects.get(session=ended, number=pid).next_steps == {}
     saved = client.post(
         url,
         {
@@ -220,7 +220,7 @@ def test_next_steps_are_saved_with_the_seat_and_shown_after_a_reload(ended):
         },
     )
     assert saved.status_code == 302 and saved["Location"].endswith("/summary/#steps")
-    assert Player.objects.get(pk=pid).next_steps == {
+    assert Player.objects.get(session=ended, number=pid).next_steps == {
         "vision": "Visionsseminar for hele byrådet i marts",
         "coupling": "Fagudvalget med fra første møde",
     }
@@ -235,7 +235,7 @@ def test_next_steps_are_saved_with_the_seat_and_shown_after_a_reload(ended):
 
 def test_a_too_long_next_step_is_refused_politely_and_nothing_is_saved(ended):
     pid, token = ended.tokens["Eva"]
-    player = Player.objects.get(pk=pid)
+    player = Player.objects.get(session=ended, number=pid)
     actions.save_next_steps(player, {"roles": "Det gamle skridt"})
     client, _page = page_of(ended, token)
     long = "x" * (summary.MAX_NEXT_STEP + 1)
@@ -246,7 +246,7 @@ def test_a_too_long_next_step_is_refused_politely_and_nothing_is_saved(ended):
     assert "Intet blev gemt" in page.text
     assert f"Et næste skridt må højst fylde {summary.MAX_NEXT_STEP} tegn." in page.text
     assert ">Nyt skridt</textarea>" in page.text  # what was typed is not lost
-    assert Player.objects.get(pk=pid).next_steps == {"roles": "Det gamle skridt"}
+    assert Player.objects.get(session=ended, number=pid).next_steps == {"roles": "Det gamle skridt"}
 
 
 def test_before_the_end_the_summary_waits_and_takes_no_notes(formed_session, seats):
@@ -257,7 +257,7 @@ def test_before_the_end_the_summary_waits_and_takes_no_notes(formed_session, sea
     assert "Din opsummering er ikke klar endnu" in page.text
     posted = client.post(f"/play/{formed_session.code}/summary/", {"step_vision": "for tidligt"})
     assert posted.status_code == 409
-    assert Player.objects.get(pk=pid).next_steps == {}
+    assert Player.objects.get(session=formed_session, number=pid).next_steps == {}
 
 
 def test_without_a_seat_the_summary_sends_you_to_the_join_page(ended, client):

@@ -133,7 +133,7 @@ def test_the_summary_on_a_phone_and_printed_to_a4(ended, live_server):  # noqa: 
         "vision": "Visionsseminar for hele byrådet i marts",
         "coupling": "Fagudvalget med fra første møde",
     }
-    actions.save_next_steps(Player.objects.get(pk=pid), steps)
+    actions.save_next_steps(Player.objects.get(session=ended, number=pid), steps)
     c = ended.state["committees"][ended.state["players"][pid]["committee"]]
     outcome = next(o for o in case.outcomes if o.id == c["outcome"])
     host = DjangoClient()
