@@ -323,7 +323,9 @@ async def presence_settled() -> None:
 # client's ping (every few seconds) joins it again when the last join is older
 # than REJOIN_EVERY, for a restart so quick that the receive never failed (this
 # also keeps the membership from expiring, group_expiry). What was broadcast
-# meanwhile is lost: the client sees the gap in the pong's version and syncs.
+# meanwhile is lost: after a failed receive the consumer sends a fresh snapshot
+# as soon as it is back in its group; after a restart too quick to be noticed,
+# the client sees the gap in the pong's version and asks for one.
 REJOIN_EVERY = 5.0  # seconds
 RECEIVE_RETRY_MAX = 2.0  # seconds between two tries of a failing channel layer
 
@@ -351,6 +353,7 @@ class _StaysInGroup:
                     await self.channel_layer.group_add(self.group, self.channel_name)
                     self.rejoin, self.joined_at = False, time.monotonic()
                     log.info("back in group %s after %s failures", self.group, failures)
+                    await self._quietly(self.send_snapshot())  # what was lost meanwhile
                 return await self._layer_receive()
             except asyncio.CancelledError:
                 raise

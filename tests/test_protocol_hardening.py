@@ -452,3 +452,35 @@ async def test_a_change_whose_broadcast_was_lost_shows_in_the_next_pong(formed_s
     assert v + 1 in (first["v"], second["v"]) and second["v"] == v + 1
     snapshot = await bo.send(type="sync")
     assert snapshot["v"] == v + 1 and snapshot["view"]["session"]["message"] == "Pause til 10.30"
+
+
+async def test_after_the_channel_layer_failed_the_phone_gets_what_it_missed(
+    formed_session, people, monkeypatch
+):
+    """Redis went away mid-receive: the socket stays open and, once back in its group,
+    the consumer sends a fresh snapshot, so a change broadcast meanwhile is not lost."""
+    from channels.layers import InMemoryChannelLayer
+
+    real_receive, armed, failed = InMemoryChannelLayer.receive, [], []
+
+    async def receive_fails_once(self, channel):
+        if armed and not failed:
+            failed.append(channel)
+            # a change lands while the layer is away: its broadcast is lost
+            await database_sync_to_async(actions.perform)(
+                formed_session.pk, {"kind": "message", "text": "Pause til 10.30"}, actor="host"
+            )
+            raise ConnectionError("Connection closed by server.")
+        return await real_receive(self, channel)
+
+    monkeypatch.setattr(InMemoryChannelLayer, "receive", receive_fails_once)
+    bo = await people.player("Bo")
+    v = await people.settle(bo)
+    armed.append(True)
+    # The consumer waits in the layer already; after this broadcast, its next wait fails.
+    done = await database_sync_to_async(actions.perform)(
+        formed_session.pk, {"kind": "message", "text": "Velkommen"}, actor="host"
+    )
+    await actions.broadcast(done)
+    await bo.until(v + 2)
+    assert failed and bo.view["session"]["message"] == "Pause til 10.30"
