@@ -51,7 +51,12 @@ def group_name(session_id: int) -> str:
 
 
 def _save(
-    session: Session, state: dict, action: dict, events: list[dict], actor: str, op_id: str = ""
+    session: Session,
+    state: rules.State,
+    action: dict,
+    events: list[dict],
+    actor: str,
+    op_id: str = "",
 ) -> None:
     session.state = state
     session.version += 1
@@ -86,7 +91,7 @@ _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
 
 
-def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
+def _done(session: Session, old: rules.State, new: rules.State, events: list[dict]) -> Done:
     """Every viewer's patches from version - 1 to version; called after the commit.
 
     The views are made from the states alone (they never change in place: the

@@ -66,7 +66,7 @@ def due(now: datetime | None = None, *, days: int | None = None) -> QuerySet[Ses
 def scrub_state(state: rules.State) -> rules.State:
     """A copy of the state with names as pseudonyms and every free text deleted."""
     pseudo = pseudonyms(state)
-    new = {**state, "players": {}, "committees": {}, "message": ""}
+    new: rules.State = {**state, "players": {}, "committees": {}, "message": ""}
     for pid, p in state["players"].items():
         new["players"][pid] = {**p, "name": pseudo[pid], "online": 0}
     for cid, c in state["committees"].items():

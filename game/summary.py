@@ -21,7 +21,7 @@ changes a session.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
@@ -172,7 +172,7 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
     for d in committee["decisions"]:
         labels = d["labels"]
         if d["type"] == "rank":
-            task = rules.task_of(rm.case, {"task": d["task"]})
+            task = rules.task_of(rm.case, cast(rules.Decision, {"task": d["task"]}))  # reads "task"
             labels = labels[: max(3, task.apply_top)]
         by = d["by_pid"]
         role = rm.roles_by_round.get(d["round"], {}).get(by) if by else None
