@@ -207,7 +207,7 @@ def _candidates(g: Game, task: Any, d: rules.Decision, weak_first: bool) -> list
             base = weak[: task.max]
             rest = [s for s in ids if s not in base]
             fill = task.max - len(base)
-            out = [base + rng.sample(rest, fill) for _i in range(SEAT_SAMPLES // 4)]
+            out: list[Any] = [base + rng.sample(rest, fill) for _i in range(SEAT_SAMPLES // 4)]
             return out or [base]
         out = [_label_value(g, task, d)]
         for _i in range(SEAT_SAMPLES):
@@ -229,7 +229,7 @@ def _candidates(g: Game, task: Any, d: rules.Decision, weak_first: bool) -> list
     if task.type == "ideas":
         label = _label_value(g, task, d)
         top = sorted(label, key=lambda i: -label[i])[:2]
-        out: list[Any] = [label]
+        out = [label]
         for i in c["ideas"]:
             value = Counter({str(i["id"]): 1})
             value.update({t: 1 for t in top})

@@ -320,7 +320,7 @@ class _Report:
                         "injected": NO if d["task"] else YES,
                         "choice": SEP.join(labels),
                         "choice_id": SEP.join(ids),
-                        "by": self._by(ev, e["by"]) if ev else "",
+                        "by": self._by(ev, e["by"]) if ev and e else "",
                         "politician_card": YES if d["politician_card"] else NO,
                     }
                 )
@@ -553,7 +553,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[dict]]]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the sheet a new workbook has
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for name, (columns, rows) in tables.items():

@@ -73,7 +73,7 @@ def scrub_state(state: rules.State) -> rules.State:
         new["committees"][cid] = {
             **c,
             # Card ideas keep the card's title: that is the case's text, not a person's.
-            "ideas": [{**i, "text": DELETED} if i["author"] else dict(i) for i in c["ideas"]],
+            "ideas": [{**i, "text": DELETED} if i["author"] else {**i} for i in c["ideas"]],
             "reflections": {
                 pid: {q: DELETED if text else "" for q, text in answers.items()}
                 for pid, answers in c["reflections"].items()

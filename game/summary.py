@@ -207,8 +207,8 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
 def _sentence(step: str, *, decisions: list[dict], spans: list[dict], outcome, cards: int) -> str:
     """One sentence from what happened in the committee, for one of the talk's steps."""
     by_type: dict[str, list[dict]] = {}
-    for d in decisions:
-        by_type.setdefault(d["type"], []).append(d)
+    for x in decisions:
+        by_type.setdefault(x["type"], []).append(x)
 
     def first(types: tuple[str, ...], lg: str | None = None) -> dict | None:
         found = [d for d in decisions if d["type"] in types and (lg is None or lg in d["lg"])]
@@ -275,7 +275,9 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
     rm = rm or ReadModel(session)
     case, state = rm.case, rm.state
     pid = player.pid
-    seat = state["players"].get(pid, {"name": player.name, "committee": None, "removed": False})
+    seat = state["players"].get(
+        pid, {"name": player.name, "committee": None, "removed": False, "online": 0}
+    )
     cid = seat["committee"]
     committee = rm.committee(cid) if cid in state["committees"] else None
     mine = {r: roles[pid] for r, roles in rm.roles_by_round.items() if pid in roles}
