@@ -281,7 +281,7 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
     cid = seat["committee"]
     committee = rm.committee(cid) if cid in state["committees"] else None
     mine = {r: roles[pid] for r, roles in rm.roles_by_round.items() if pid in roles}
-    c = state["committees"][cid] if committee else None
+    c = state["committees"].get(cid or "")  # the one ``committee`` reads, or None
     if c and not mine and c["roles"].get(pid):  # seated after the last round began
         mine = {state["round"]: c["roles"][pid]}
     spans = _role_spans(rm, mine, state.get("reached", state["round"]))
