@@ -80,10 +80,12 @@ services: venv
 	@source scripts/services.sh && echo "redis $$TEST_REDIS_URL, postgresql $$PG_TEST_URL" \
 		&& stop_services
 
-# Ruff, then the suite on SQLite, then the tests marked postgres on PostgreSQL (scripts/test.sh).
+# Ruff and mypy (its settings in pyproject.toml), then the suite on SQLite, then the
+# tests marked postgres on PostgreSQL (scripts/test.sh).
 test: venv messages $(STATIC_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	scripts/test.sh
 
 # The production layout locally: N=2 Daphne processes behind nginx on Redis and PostgreSQL.
@@ -93,6 +95,7 @@ cluster: venv messages $(STATIC_STAMP)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Figures, not pass/fail: broadcast latency to 40 and 200 players.
 bench: venv

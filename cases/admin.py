@@ -126,7 +126,7 @@ class CaseForm(forms.ModelForm):
         fields: tuple[str, ...] = ()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}  # Django's ModelForm returns its cleaned_data
         if self.errors:
             return cleaned  # a number that is not a number: nothing to validate yet
         if self.base is not None:
@@ -147,6 +147,7 @@ class CaseForm(forms.ModelForm):
                 source = upload.name
                 data = _read_upload(upload)
             else:
+                assert self.base is not None  # a form of fields is filled in from a version
                 source = f"{slug} v{self.base.number} ({gettext('edited in the admin')})"
                 data = editor.apply(self.base.data, self.places, cleaned)
             self.new_data, self.parsed = validate(data, source=source, slug=slug)
@@ -253,11 +254,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("latest version"), ordering="latest_number")
     def latest_number(self, obj: Case) -> int | None:
-        return obj.latest_number
+        return obj.latest_number  # type: ignore[attr-defined]  # get_queryset annotates it
 
     @admin.display(description=_("versions"), ordering="version_count")
     def version_count(self, obj: Case) -> int:
-        return obj.version_count
+        return obj.version_count  # type: ignore[attr-defined]  # get_queryset annotates it
 
     def get_inlines(self, request: HttpRequest, obj: Case | None) -> list:
         return [VersionInline] if obj is not None else []

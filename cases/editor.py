@@ -226,7 +226,7 @@ def _item_name(item: Any, index: int, ctx: _Names) -> str:
             if isinstance(value, str) and value.strip():
                 return _short(value)
         if isinstance(item.get("meter"), str):  # a condition: named by its meter
-            return _short(ctx.meters.get(item["meter"], item["meter"]))
+            return _short(ctx.meters.get(item["meter"]) or item["meter"])
     return f"#{index + 1}"
 
 

@@ -489,12 +489,12 @@ def _reference_errors(case: Case):
     yield from cards("implementation", case.implementation)
     # The host injects a card by its id from any deck: one id space.
     dilemma_ids = {c.id for c in case.dilemmas}
-    for i, c in enumerate(case.events):
-        if c.id in dilemma_ids:
-            yield f"events[{i}].id: '{c.id}' is also a dilemma's id"
-    for i, c in enumerate(case.implementation):
-        if c.id in dilemma_ids or any(e.id == c.id for e in case.events):
-            yield f"implementation[{i}].id: '{c.id}' is also another card's id"
+    for i, card in enumerate(case.events):
+        if card.id in dilemma_ids:
+            yield f"events[{i}].id: '{card.id}' is also a dilemma's id"
+    for i, card in enumerate(case.implementation):
+        if card.id in dilemma_ids or any(e.id == card.id for e in case.events):
+            yield f"implementation[{i}].id: '{card.id}' is also another card's id"
     for i, r in enumerate(case.rounds):
         path = f"rounds[{i}]"
         if r.lead is not None and r.lead not in roles:

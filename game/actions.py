@@ -51,7 +51,12 @@ def group_name(session_id: int) -> str:
 
 
 def _save(
-    session: Session, state: dict, action: dict, events: list[dict], actor: str, op_id: str = ""
+    session: Session,
+    state: rules.State,
+    action: dict,
+    events: list[dict],
+    actor: str,
+    op_id: str = "",
 ) -> None:
     session.state = state
     session.version += 1
@@ -86,7 +91,7 @@ _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
 
 
-def _done(session: Session, old: dict, new: dict, events: list[dict]) -> Done:
+def _done(session: Session, old: rules.State, new: rules.State, events: list[dict]) -> Done:
     """Every viewer's patches from version - 1 to version; called after the commit.
 
     The views are made from the states alone (they never change in place: the
@@ -192,7 +197,9 @@ async def broadcast(done: Done) -> None:
         }
         message = {"type": "game.patch", "v": done.version, "frames": frames}
     try:
-        await get_channel_layer().group_send(group_name(done.session_id), message)
+        await get_channel_layer().group_send(  # type: ignore[union-attr]  # settings set one
+            group_name(done.session_id), message
+        )
     except Exception:  # the change is saved; clients repair a missed version by a sync
         log.exception("broadcast of session %s v%s", done.session_id, done.version)
 
@@ -257,7 +264,7 @@ def join(
             session=locked, token_hash=token_hash, seat_code=new_seat_code(), number=last + 1
         )
         old = locked.state
-        action = {"kind": "join", "player": player.pid, "name": name}
+        action: dict[str, Any] = {"kind": "join", "player": player.pid, "name": name}
         if admit:
             action["admit"] = True
         new, events = rules.apply(locked.case, old, action)  # Refused rolls back the seat too
@@ -508,7 +515,7 @@ async def arevoke(session_id: int, pids: list[str]) -> None:
     token no longer holds a seat is closed (and goes to the join page); one whose
     token now holds another seat reconnects into it."""
     try:
-        await get_channel_layer().group_send(
+        await get_channel_layer().group_send(  # type: ignore[union-attr]  # settings set one
             group_name(session_id), {"type": "game.revoke", "players": pids}
         )
     except Exception:

@@ -28,13 +28,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from cases.schema import PLAYED_TYPES, Case, Effects, Option
 
 from . import rules
 
-Policy = Callable[["Game", str, dict], Any]
+Policy = Callable[["Game", str, rules.Decision], Any]
 
 SEAT_SAMPLES = 40  # candidate seat sets a greedy policy tries
 BUDGET_SUBSETS = 64  # candidate budgets a greedy policy tries at most
@@ -59,11 +59,11 @@ class Game:
 
     case: Case
     rng: random.Random
-    state: dict = field(default_factory=dict)
+    state: rules.State = field(default_factory=lambda: cast(rules.State, {}))  # new_game
     cid: str = "1"
 
     @property
-    def c(self) -> dict:
+    def c(self) -> rules.Committee:
         return self.state["committees"][self.cid]
 
     def do(self, action: dict) -> None:
@@ -90,7 +90,7 @@ def outcome_rank(case: Case) -> dict[str, int]:
     return {o.id: i for i, o in enumerate(case.outcomes)}
 
 
-def state_score(case: Case, c: dict) -> tuple[int, int, int]:
+def state_score(case: Case, c: rules.Committee) -> tuple[int, int, int]:
     """Higher is better: the council's outcome if it decided now, then how near the
     committee is to each better outcome (what it still lacks), then the meters' sum.
     """
@@ -102,7 +102,7 @@ def state_score(case: Case, c: dict) -> tuple[int, int, int]:
     return (-rank[outcome], -lacking, sum(c["meters"].values()))
 
 
-def shortfall(case: Case, c: dict, cond: Any) -> int:
+def shortfall(case: Case, c: rules.Committee, cond: Any) -> int:
     """How far a committee is from a condition: meter points, or 10 for a test that fails."""
     if cond.meter is not None:
         value = c["meters"][cond.meter]
@@ -130,11 +130,11 @@ def shortfall(case: Case, c: dict, cond: Any) -> int:
 # --- candidate values -----------------------------------------------------------------
 
 
-def _options(g: Game, d: dict) -> list[Option]:
+def _options(g: Game, d: rules.Decision) -> list[Option]:
     return rules.options_of(g.case, g.c, d)
 
 
-def _idea_effects(case: Case, c: dict, idea_id: str) -> tuple[Effects, int]:
+def _idea_effects(case: Case, c: rules.Committee, idea_id: str) -> tuple[Effects, int]:
     idea = next(i for i in c["ideas"] if str(i["id"]) == idea_id)
     card = case.idea_card(idea["card"]) if idea["card"] else None
     if card:
@@ -142,7 +142,7 @@ def _idea_effects(case: Case, c: dict, idea_id: str) -> tuple[Effects, int]:
     return case.budget.free_idea_effects, case.budget.free_idea_cost
 
 
-def _fit_budget(case: Case, c: dict, order: list[str]) -> list[str]:
+def _fit_budget(case: Case, c: rules.Committee, order: list[str]) -> list[str]:
     chosen, spent = [], 0
     for i in order:
         cost = _idea_effects(case, c, i)[1]
@@ -152,7 +152,7 @@ def _fit_budget(case: Case, c: dict, order: list[str]) -> list[str]:
     return chosen
 
 
-def _random_value(g: Game, task: Any, d: dict) -> Any:
+def _random_value(g: Game, task: Any, d: rules.Decision) -> Any:
     rng, case, c = g.rng, g.case, g.c
     ids = [o.id for o in _options(g, d)]
     if task.type in ("card", "catalyst", "invite"):
@@ -169,7 +169,7 @@ def _random_value(g: Game, task: Any, d: dict) -> Any:
     return rng.sample(ids, rng.randint(min(task.min, high), high))
 
 
-def _label_value(g: Game, task: Any, d: dict) -> Any:
+def _label_value(g: Game, task: Any, d: rules.Decision) -> Any:
     case, c = g.case, g.c
     if task.type == "seats":
         ranked = sorted((o.id for o in _options(g, d)), key=lambda s: -seat_score(case, s))
@@ -195,7 +195,7 @@ def _label_value(g: Game, task: Any, d: dict) -> Any:
     return ids[: task.max]
 
 
-def _candidates(g: Game, task: Any, d: dict, weak_first: bool) -> list[Any]:
+def _candidates(g: Game, task: Any, d: rules.Decision, weak_first: bool) -> list[Any]:
     """The values a greedy policy tries for one decision."""
     case, c, rng = g.case, g.c, g.rng
     ids = [o.id for o in _options(g, d)]
@@ -207,7 +207,7 @@ def _candidates(g: Game, task: Any, d: dict, weak_first: bool) -> list[Any]:
             base = weak[: task.max]
             rest = [s for s in ids if s not in base]
             fill = task.max - len(base)
-            out = [base + rng.sample(rest, fill) for _i in range(SEAT_SAMPLES // 4)]
+            out: list[Any] = [base + rng.sample(rest, fill) for _i in range(SEAT_SAMPLES // 4)]
             return out or [base]
         out = [_label_value(g, task, d)]
         for _i in range(SEAT_SAMPLES):
@@ -241,7 +241,7 @@ def _candidates(g: Game, task: Any, d: dict, weak_first: bool) -> list[Any]:
 
 
 def _greedy(weak_first: bool) -> Policy:
-    def choose(g: Game, key: str, d: dict) -> Any:
+    def choose(g: Game, key: str, d: rules.Decision) -> Any:
         task = rules.task_of(g.case, d)
         best, best_score = None, None
         if task.type in PLAYED_TYPES:  # not playing it is a move too
@@ -258,7 +258,7 @@ def _greedy(weak_first: bool) -> Policy:
     return choose
 
 
-def _lock_copy(g: Game, key: str, value: Any) -> dict | None:
+def _lock_copy(g: Game, key: str, value: Any) -> rules.Committee | None:
     """The committee after locking ``key`` at ``value``, without changing the game.
 
     The votes are written straight into a copy (the values are valid candidates,
@@ -283,7 +283,7 @@ def _lock_copy(g: Game, key: str, value: Any) -> dict | None:
     return state["committees"][g.cid]
 
 
-def _lead(g: Game, d: dict) -> str:
+def _lead(g: Game, d: rules.Decision) -> str:
     role = rules.lead_of(g.case, g.c, d)
     members = rules.active_members(g.state, g.cid)
     if role is None:
@@ -291,11 +291,11 @@ def _lead(g: Game, d: dict) -> str:
     return next(p for p in members if g.c["roles"].get(p) == role)
 
 
-def random_policy(g: Game, key: str, d: dict) -> Any:
+def random_policy(g: Game, key: str, d: rules.Decision) -> Any:
     return _random_value(g, rules.task_of(g.case, d), d)
 
 
-def label_policy(g: Game, key: str, d: dict) -> Any:
+def label_policy(g: Game, key: str, d: rules.Decision) -> Any:
     return _label_value(g, rules.task_of(g.case, d), d)
 
 
@@ -310,7 +310,7 @@ POLICIES: dict[str, Policy] = {
 def recipe_policy(recipe: dict[str, Any], fallback: Policy = label_policy) -> Policy:
     """A fixed recipe: the same value for a key in every committee; else the fallback."""
 
-    def choose(g: Game, key: str, d: dict) -> Any:
+    def choose(g: Game, key: str, d: rules.Decision) -> Any:
         task = rules.task_of(g.case, d)
         if task.type in ("ideas", "budget"):
             # Idea ids differ between games: the recipe names idea cards.
@@ -375,7 +375,7 @@ def _decide(g: Game, key: str, value: Any, policy_votes: Policy | None = None) -
 def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = "") -> Result:
     g = new_game(case, seed, size)
     recipe: dict[str, Any] = {}
-    at_council: dict | None = None
+    at_council: rules.Committee | None = None
     while True:
         round_ = case.rounds[g.state["round"]]
         if round_.outcome and at_council is None:

@@ -124,7 +124,8 @@ def choose_value(d: dict, rng: random.Random, ideas: list[dict] | None = None) -
         options = list(d["options"])
         rng.shuffle(options)
         want = rng.randint(1, max(1, len(options)))
-        chosen, spent = [], 0
+        chosen: list[str] = []
+        spent = 0
         for o in options:
             if len(chosen) < want and spent + o["cost"] <= total:
                 chosen.append(o["id"])
@@ -361,7 +362,7 @@ class ViewClient:
         except ConnectionClosed as exc:
             self.closed = exc
         else:
-            self.closed = ConnectionClosed(self.ws.close_rcvd, self.ws.close_sent)
+            self.closed = ConnectionClosed(self.ws.protocol.close_rcvd, self.ws.protocol.close_sent)
         self.close_code = self.ws.close_code
         for future in self.pending.values():
             if not future.done():
@@ -555,6 +556,7 @@ class Bot:
                 if exc.code == "slow_down":
                     await asyncio.sleep(1.0)
             else:
+                assert view is not None  # the move came from it
                 self._count(move, view)
             pause = self.think()
             if pause:

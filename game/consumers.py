@@ -23,10 +23,11 @@ import json
 import logging
 import time
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import BaseChannelLayer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
@@ -336,6 +337,13 @@ class _StaysInGroup:
     group: str | None = None
     joined_at = 0.0
     rejoin = False  # the layer failed: join again before receiving
+    # What the consumer it is mixed into has (declared for the type checker only).
+    channel_layer: BaseChannelLayer
+    channel_name: str
+    if TYPE_CHECKING:
+
+        async def _quietly(self, awaitable: Any) -> None: ...
+        async def send_snapshot(self, ref: Any = None) -> None: ...
 
     @property
     def channel_receive(self):  # channels' consumer loop sets it, then calls it
@@ -454,7 +462,7 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             self.limits.append(key)
         return None
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """The whole life of the connection; however it ends, its seat is released.
 
         ``disconnect()`` does not run when the consumer is cancelled (Daphne kills
@@ -616,8 +624,10 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         if self.viewer != "player" or self.pid not in event["players"]:
             return
         session = await self._session(pk=self.session_id)
-        player = session and await database_sync_to_async(actions.seat_for)(
-            session, getattr(self, "token", None)
+        player = (
+            await database_sync_to_async(actions.seat_for)(session, getattr(self, "token", None))
+            if session
+            else None
         )
         if player is None:  # this device's token is dead: the seat is on another device now
             return await self._refuse(

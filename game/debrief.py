@@ -162,7 +162,7 @@ def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
         for task in round_.tasks:
             if task.type not in ("choice", "seats", "card", "budget", "catalyst", "invite", "rank"):
                 continue
-            cells = []
+            cells: list[dict[str, Any]] = []
             for c in committees:
                 found = [x for x in c["decisions"] if x["task"] == task.id]
                 if task.type == "card":

@@ -77,7 +77,7 @@ def _time(dt: datetime | None) -> str:
 # --- the export tables ------------------------------------------------------------------
 
 
-def _round_order(d: tuple[str, dict]) -> int:
+def _round_order(d: tuple[str, rules.Decision]) -> int:
     return d[1]["round"]
 
 
@@ -104,11 +104,12 @@ class _Report:
         kind, _sep, pid = actor.partition(":")
         return self.who(pid) if kind == "player" else actor
 
-    def committee(self, cid: str | None) -> dict:
-        return self.state["committees"].get(cid or "", {})
+    def committee(self, cid: str | None) -> rules.Committee | None:
+        return self.state["committees"].get(cid or "")
 
     def cname(self, cid: str | None) -> str:
-        return self.committee(cid).get("name", cid or "")
+        c = self.committee(cid)
+        return c["name"] if c else cid or ""
 
     def round_id(self, index: int | None) -> str:
         if index is None or not 0 <= index < len(self.case.rounds):
@@ -140,7 +141,7 @@ class _Report:
                 "player": self.who(pid),
                 "committee": self.cname(p["committee"]),
                 "role_start": role_name(self.case, start),
-                "role": role_name(self.case, c.get("roles", {}).get(pid)),
+                "role": role_name(self.case, c["roles"].get(pid) if c else None),
             }
             for r in played:
                 row[f"role_{self.round_id(r)}"] = role_name(self.case, by_round[r].get(pid))
@@ -166,8 +167,8 @@ class _Report:
         rows = []
         for ev, e in self.events("vote"):
             c = self.committee(e["committee"])
-            d = c.get("decisions", {}).get(e["key"])
-            labels, ids = labels_of(self.case, c, d, e["value"], self.text) if d else ([], [])
+            d = c["decisions"].get(e["key"]) if c else None
+            labels, ids = labels_of(self.case, c, d, e["value"], self.text) if c and d else ([], [])
             rows.append(
                 {
                     "time": _time(ev.created),
@@ -209,8 +210,8 @@ class _Report:
         rows = []
         for ev, e in self.events("lock"):
             c = self.committee(e["committee"])
-            d = c.get("decisions", {}).get(e["key"])
-            if d is None:
+            d = c["decisions"].get(e["key"]) if c else None
+            if c is None or d is None:
                 continue
             labels, ids = labels_of(self.case, c, d, e["value"], self.text)
             majority = ""
@@ -319,7 +320,7 @@ class _Report:
                         "injected": NO if d["task"] else YES,
                         "choice": SEP.join(labels),
                         "choice_id": SEP.join(ids),
-                        "by": self._by(ev, e["by"]) if ev else "",
+                        "by": self._by(ev, e["by"]) if ev and e else "",
                         "politician_card": YES if d["politician_card"] else NO,
                     }
                 )
@@ -552,7 +553,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[dict]]]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the sheet a new workbook has
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for name, (columns, rows) in tables.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -108,14 +108,16 @@ def _clean_any(value: Any) -> Any:
     return clean_text(value) if isinstance(value, str) else value
 
 
-def Text(limit: int) -> Any:  # noqa: N802 - a type, as the others
-    """Free text: cleaned (before pydantic, which refuses a lone surrogate), then sized."""
-    return Annotated[str, BeforeValidator(_clean_any), StringConstraints(max_length=limit)]
+# Free text is Annotated[str, Clean, StringConstraints(max_length=N)]: cleaned (before
+# pydantic, which refuses a lone surrogate), then sized.
+Clean = BeforeValidator(_clean_any)
 
 
 class Msg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ref: Ref = None  # echoed in the answer, so a client can match it to its request
+    if TYPE_CHECKING:  # every kind has one, a Literal (not a field of its own here)
+        type: str
 
 
 class Action(Msg):
@@ -146,13 +148,13 @@ class Lock(Action):
 
 class Idea(Action):
     type: Literal["idea"]
-    text: Text(1000)
+    text: Annotated[str, Clean, StringConstraints(max_length=1000)]
 
 
 class Reflect(Action):
     type: Literal["reflect"]
     question: Key
-    text: Text(4000)
+    text: Annotated[str, Clean, StringConstraints(max_length=4000)]
 
 
 class Form(Action):
@@ -208,14 +210,14 @@ class Inject(Action):
 
 class Message(Action):
     type: Literal["message"]
-    text: Text(2000)
+    text: Annotated[str, Clean, StringConstraints(max_length=2000)]
     keep: bool = False  # stays when the host advances (else a message belongs to its round)
 
 
 class Rename(Action):
     type: Literal["rename"]
     player: Key
-    name: Text(200)
+    name: Annotated[str, Clean, StringConstraints(max_length=200)]
     hide: bool = False  # an offensive name hidden behind a neutral one
 
 
@@ -240,17 +242,18 @@ class TurnAway(Action):
     player: Key
 
 
-COMMON = (Sync, Ping)
-PLAYER = (Vote, Lock, Idea, Reflect)
-HOST = (
+COMMON: tuple[type[Msg], ...] = (Sync, Ping)
+PLAYER: tuple[type[Msg], ...] = (Vote, Lock, Idea, Reflect)
+HOST: tuple[type[Msg], ...] = (
     Form, Move, Remove, Readmit, Start, Advance, Back, Timer, LockAll, Inject, Message, End, Rename
 )  # fmt: skip
 HOST += (Lobby, Admit, TurnAway)  # the locked lobby (issue 10)
-PROJECTOR = ()
+PROJECTOR: tuple[type[Msg], ...] = ()
 
 
 def _adapter(kinds: tuple) -> TypeAdapter:
-    return TypeAdapter(Annotated[Union[kinds], Field(discriminator="type")])  # noqa: UP007
+    union = Union[kinds]  # type: ignore[valid-type]  # noqa: UP007 - made at run time
+    return TypeAdapter(Annotated[union, Field(discriminator="type")])
 
 
 _ADAPTERS = {
@@ -259,7 +262,7 @@ _ADAPTERS = {
     "projector": _adapter(COMMON + PROJECTOR),
 }
 KINDS = {
-    role: {m.model_fields["type"].annotation.__args__[0] for m in COMMON + extra}
+    role: {get_args(m.model_fields["type"].annotation)[0] for m in COMMON + extra}
     for role, extra in (("player", PLAYER), ("host", HOST), ("projector", PROJECTOR))
 }
 

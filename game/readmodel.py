@@ -78,7 +78,7 @@ KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst", "invite")
 PLAYED_TYPES = ("catalyst", "invite")
 
 
-def holds(case: Case, c: dict, cond: Condition) -> bool:
+def holds(case: Case, c: rules.Committee, cond: Condition) -> bool:
     """Whether one of the case's conditions holds for a committee, as the rules decide it."""
     return rules.holds(case, c, cond)
 
@@ -130,14 +130,14 @@ def name_scrubber(state: rules.State, pseudo: dict[str, str]) -> Callable[[str],
 # --- labels -------------------------------------------------------------------------------
 
 
-def prompt_of(case: Case, d: dict) -> str:
+def prompt_of(case: Case, d: rules.Decision) -> str:
     """What a decision asked: its card's title, or its task's prompt."""
     card = case.card(d["card"]) if d["card"] else None
     return card.title if card else rules.task_of(case, d).prompt
 
 
 def labels_of(
-    case: Case, c: dict, d: dict, value: Any, text: Callable[[str], str] = str
+    case: Case, c: rules.Committee, d: rules.Decision, value: Any, text: Callable[[str], str] = str
 ) -> tuple[list[str], list[str]]:
     """A vote's or a lock's value as (labels, ids); ``text`` cleans players' own texts."""
     if value is None:
@@ -157,7 +157,7 @@ def labels_of(
     return [text(options[i]) if own else options[i] for i in ids if i in options], list(ids)
 
 
-def history_of(state: rules.State, c: dict) -> list[tuple[int, dict]]:
+def history_of(state: rules.State, c: rules.Committee) -> list[tuple[int, dict]]:
     """The meters at the end of each round played, and now if the round is not over."""
     points = sorted(((int(r), v) for r, v in c["history"].items()), key=lambda p: p[0])
     if state["status"] != "ended" and str(state["round"]) not in c["history"]:
@@ -179,7 +179,7 @@ def roles_by_round(log: Sequence[Event]) -> dict[int, dict]:
     return by_round
 
 
-def lg_of(case: Case, d: dict) -> list[str]:
+def lg_of(case: Case, d: rules.Decision) -> list[str]:
     """The learning goals a locked decision touches: its task's, its card's, its choice's."""
     task = rules.task_of(case, d)
     tags = list(task.lg)
@@ -212,7 +212,7 @@ def _deck_of(case: Case, card_id: str) -> str:
     return ""
 
 
-def _check(case: Case, c: dict, cond: Condition) -> dict:
+def _check(case: Case, c: rules.Committee, cond: Condition) -> dict:
     """One outcome condition against the committee: met or not, and by how much."""
     if cond.meter is not None:
         meter = next((m for m in case.meters if m.id == cond.meter), None)
@@ -249,7 +249,7 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
             "margin": most - count,
             "met": met,
         }
-    if getattr(cond, "any", None) is not None:
+    if cond.any is not None:
         parts = [_check(case, c, x) for x in cond.any]
         return {
             "kind": "any",
@@ -258,7 +258,7 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
             "margin": None,
             "met": met,
         }
-    if getattr(cond, "answered", None) is not None:
+    if cond.answered is not None:
         # The recommendation answers the focus locked in that task.
         d = c["decisions"].get(cond.answered)
         label = " · ".join(labels_of(case, c, d, d["locked"])[0]) if d and d["locked"] else ""
@@ -266,7 +266,7 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
     if cond.seated is not None or cond.absent is not None:
         sid = cond.seated or cond.absent
         s = case.stakeholder(sid or "")
-        label = s.name if s else sid
+        label = s.name if s else sid or ""
         kind = "seated" if cond.seated is not None else "absent"
     elif cond.chosen is not None:
         task_id, _sep, option_id = cond.chosen.partition(":")
@@ -284,7 +284,7 @@ def _check(case: Case, c: dict, cond: Condition) -> dict:
     }
 
 
-def explain_outcome(case: Case, c: dict) -> dict:
+def explain_outcome(case: Case, c: rules.Committee) -> dict:
     """Why the council decided as it did: each outcome's conditions against the committee.
 
     Returns ``{reached, checks: [{id, title, reached, better, conditions}]}``
@@ -293,7 +293,9 @@ def explain_outcome(case: Case, c: dict) -> dict:
     ``reached`` is None while the council has not decided.
     """
     reached = c.get("outcome")
-    c = {**c, **(c.get("council") or {})}  # the meters the council weighed, not later ones
+    council = c.get("council")
+    if council:  # the meters the council weighed, not later ones
+        c = {**c, **council}
     order = [o.id for o in case.outcomes]
     at = order.index(reached) if reached in order else None
     checks = []
@@ -410,7 +412,8 @@ class ReadModel:
     # Committees.
 
     def committee_of(self, pid: str) -> dict | None:
-        cid = self.state["players"].get(pid, {}).get("committee")
+        player = self.state["players"].get(pid)
+        cid = player["committee"] if player else None
         return self.committee(cid) if cid else None
 
     def committees(self) -> list[dict]:
@@ -484,12 +487,12 @@ class ReadModel:
     def _task_order(self) -> dict[str, int]:
         return {t.id: i for i, t in enumerate(t for r in self.case.rounds for t in r.tasks)}
 
-    def _order(self, kd: tuple[str, dict]) -> tuple:
+    def _order(self, kd: tuple[str, rules.Decision]) -> tuple:
         """Decisions in the order of play: round, the case's task order, then key (cards)."""
         key, d = kd
         return (d["round"], self._task_order.get(d["task"], len(self._task_order)), key)
 
-    def _members(self, cid: str, c: dict) -> list[dict]:
+    def _members(self, cid: str, c: rules.Committee) -> list[dict]:
         member = gettext("member")
         # Roles per round are in the log; read it only when the roles rotated
         # (otherwise each member held one role all game, which the state says).
@@ -519,7 +522,7 @@ class ReadModel:
             )
         return out
 
-    def decision(self, cid: str, key: str, d: dict) -> dict:
+    def decision(self, cid: str, key: str, d: rules.Decision) -> dict:
         """A locked decision: what was asked, chosen, wanted by the majority, and the split."""
         case = self.case
         c = self.state["committees"][cid]
@@ -579,7 +582,7 @@ class ReadModel:
             "frame": list(dict.fromkeys(task.lg + (card.lg if card else []))),
         }
 
-    def _stakeholders(self, c: dict, decisions: list[dict]) -> list[dict]:
+    def _stakeholders(self, c: rules.Committee, decisions: list[dict]) -> list[dict]:
         case = self.case
         seated = c["seated"]
         met_cards = [x for x in decisions if x["card"]]
@@ -622,15 +625,15 @@ class ReadModel:
             )
         return out
 
-    def _ideas(self, c: dict) -> list[dict]:
+    def _ideas(self, c: rules.Committee) -> list[dict]:
         case = self.case
         d = rules.ideas_decision(case, c)
         dots = rules.dots(case, c)
-        kept = set((d or {}).get("locked") or [])
+        kept = set((d["locked"] if d else None) or [])
         budget = next(
             (x for x in c["decisions"].values() if rules.task_of(case, x).type == "budget"), None
         )
-        funded = set((budget or {}).get("locked") or [])
+        funded = set((budget["locked"] if budget else None) or [])
         out = []
         for i in c["ideas"]:
             iid = str(i["id"])
@@ -652,7 +655,7 @@ class ReadModel:
             )
         return out
 
-    def _personas(self, cid: str, c: dict) -> list[dict]:
+    def _personas(self, cid: str, c: rules.Committee) -> list[dict]:
         case = self.case
         scores = c.get("persona_scores") or {}  # from a case that scores secret interests
         seated = c["seated"]

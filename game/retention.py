@@ -66,14 +66,14 @@ def due(now: datetime | None = None, *, days: int | None = None) -> QuerySet[Ses
 def scrub_state(state: rules.State) -> rules.State:
     """A copy of the state with names as pseudonyms and every free text deleted."""
     pseudo = pseudonyms(state)
-    new = {**state, "players": {}, "committees": {}, "message": ""}
+    new: rules.State = {**state, "players": {}, "committees": {}, "message": ""}
     for pid, p in state["players"].items():
         new["players"][pid] = {**p, "name": pseudo[pid], "online": 0}
     for cid, c in state["committees"].items():
         new["committees"][cid] = {
             **c,
             # Card ideas keep the card's title: that is the case's text, not a person's.
-            "ideas": [{**i, "text": DELETED} if i["author"] else dict(i) for i in c["ideas"]],
+            "ideas": [{**i, "text": DELETED} if i["author"] else {**i} for i in c["ideas"]],
             "reflections": {
                 pid: {q: DELETED if text else "" for q, text in answers.items()}
                 for pid, answers in c["reflections"].items()

@@ -4,7 +4,7 @@ Pure Python: no Django, no Channels, no database, no clock (actions that need
 the time are given ``now``). Everything about a particular case comes from the
 ``Case`` it is given, so a second case plays with no change here.
 
-The state is a JSON-ready dict (it is stored as such)::
+The state is a JSON-ready dict (it is stored as such; its types are in ``game.state``)::
 
     status      "lobby" | "running" | "ended"
     round       index into case.rounds
@@ -39,14 +39,18 @@ import marshal
 import math
 import zlib
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from cases.schema import PLAYED_TYPES, Case, Condition, Effects, Option, Task
 
+from .state import Committee, Decision, Goal, Idea, Options, Player, State, Waiting
 from .text import BadText, clean_text
 
-State = dict[str, Any]
+__all__ = ["State", "Event", "Committee", "Decision"]  # the state's shape: game.state
+
 Event = dict[str, Any]
+_JSON = TypeVar("_JSON")  # a state or a part of one (copy_state)
 
 MIN_COMMITTEE = 3
 MAX_COMMITTEE = 8
@@ -90,7 +94,7 @@ def new_state(case: Case, options: dict[str, Any] | None = None, *, seed: int = 
     is kept in the state, so a replayed log gives the same game. The game layer
     gives each session its own.
     """
-    opts = dict(DEFAULT_OPTIONS)
+    opts: dict[str, Any] = dict(DEFAULT_OPTIONS)
     for key, value in (options or {}).items():
         if key not in DEFAULT_OPTIONS or type(value) is not type(DEFAULT_OPTIONS[key]):
             raise Refused("invalid", _("Unknown or malformed option: %(key)s."), key=key)
@@ -100,7 +104,7 @@ def new_state(case: Case, options: dict[str, Any] | None = None, *, seed: int = 
     return {
         "status": "lobby",
         "round": 0,
-        "options": opts,
+        "options": cast(Options, opts),  # every key checked above
         "players": {},
         "committees": {},
         "timer": {"remaining": case.rounds[0].minutes * 60, "ends_at": None, "fired": False},
@@ -128,10 +132,10 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
 # --- helpers ------------------------------------------------------------------------
 
 
-def copy_state(state: State) -> State:
-    """A deep copy of a JSON-ready state; marshal is many times faster than deepcopy."""
+def copy_state(state: _JSON) -> _JSON:
+    """A deep copy of a JSON-ready state (or part); marshal is many times faster than deepcopy."""
     try:
-        return marshal.loads(marshal.dumps(state))
+        return marshal.loads(marshal.dumps(cast(Any, state)))
     except ValueError:  # something not JSON-like crept in: copy it the slow way
         return copy.deepcopy(state)
 
@@ -140,7 +144,7 @@ def _clamp(value: int) -> int:
     return max(0, min(100, value))
 
 
-def _apply_effects(c: dict, effects: Effects, times: int = 1) -> None:
+def _apply_effects(c: Committee, effects: Effects, times: int = 1) -> None:
     for meter, delta in effects.meters.items():
         c["meters"][meter] = _clamp(c["meters"][meter] + delta * times)
     for sid, d in effects.stakeholders.items():
@@ -149,12 +153,12 @@ def _apply_effects(c: dict, effects: Effects, times: int = 1) -> None:
         s["engagement"] = _clamp(s["engagement"] + d.engagement * times)
 
 
-def holds(case: Case, c: dict, cond: Condition) -> bool:
+def holds(case: Case, c: Committee, cond: Condition) -> bool:
     """Whether one case condition holds for committee ``c`` (the debrief asks too)."""
     return _holds(case, c, cond)
 
 
-def _holds(case: Case, c: dict, cond: Condition) -> bool:
+def _holds(case: Case, c: Committee, cond: Condition) -> bool:
     if cond.meter is not None:
         value = c["meters"][cond.meter]
         return (cond.min is None or value >= cond.min) and (cond.max is None or value <= cond.max)
@@ -175,12 +179,12 @@ def _holds(case: Case, c: dict, cond: Condition) -> bool:
     return (c["politician_cards"] > 0) == cond.politician_card
 
 
-def opposed(c: dict, below: int) -> int:
+def opposed(c: Committee, below: int) -> int:
     """How many stakeholders are against the committee's work (stance below ``below``)."""
     return sum(1 for s in c["stakeholders"].values() if s["stance"] < below)
 
 
-def _locked_ids(c: dict, task_id: str) -> list[str]:
+def _locked_ids(c: Committee, task_id: str) -> list[str]:
     """What a task locked, as option ids; a budget's ideas by their idea card ids."""
     d = c["decisions"].get(task_id)
     decisions = [d] if d else [x for x in c["decisions"].values() if x["task"] == task_id]
@@ -193,7 +197,7 @@ def _locked_ids(c: dict, task_id: str) -> list[str]:
     return [cards.get(v) or v for v in values]
 
 
-def recommended_cards(case: Case, c: dict) -> list[str]:
+def recommended_cards(case: Case, c: Committee) -> list[str]:
     """The idea cards in every locked budget: what the recommendation holds."""
     out = []
     for t in case.rounds_tasks:
@@ -202,7 +206,7 @@ def recommended_cards(case: Case, c: dict) -> list[str]:
     return out
 
 
-def _answers(case: Case, c: dict, task_id: str) -> list[str]:
+def _answers(case: Case, c: Committee, task_id: str) -> list[str]:
     """The idea cards that answer what was locked in a task (its options' ``answers``)."""
     found = case.find_task(task_id)
     if found is None:
@@ -212,7 +216,7 @@ def _answers(case: Case, c: dict, task_id: str) -> list[str]:
     return [a for x in _locked_ids(c, task_id) if x in options for a in options[x].answers]
 
 
-def _all_hold(case: Case, c: dict, when: list[Condition]) -> bool:
+def _all_hold(case: Case, c: Committee, when: list[Condition]) -> bool:
     return all(_holds(case, c, cond) for cond in when)
 
 
@@ -220,7 +224,7 @@ def active_members(state: State, cid: str) -> list[str]:
     return [p for p in state["committees"][cid]["members"] if not state["players"][p]["removed"]]
 
 
-def _committee_of(state: State, pid: str) -> tuple[str, dict]:
+def _committee_of(state: State, pid: str) -> tuple[str, Committee]:
     player = state["players"].get(pid)
     if player is None or player["removed"]:
         raise Refused("not_allowed", _("You do not have a seat in this session."))
@@ -235,7 +239,7 @@ def _running(state: State) -> None:
         raise Refused("closed", _("The session is not running."))
 
 
-def lead_of(case: Case, c: dict, d: dict) -> str | None:
+def lead_of(case: Case, c: Committee, d: Decision) -> str | None:
     """The role that locks decision d, or None when any member may lock it."""
     round_ = case.rounds[d["round"]]
     task = task_of(case, d)
@@ -254,16 +258,16 @@ def _task(case: Case, task_id: str) -> Task:
 _INJECTED = Task(id="inject", type="card", prompt="-", deck="events")
 
 
-def task_of(case: Case, d: dict) -> Task:
+def task_of(case: Case, d: Decision) -> Task:
     """Injected cards have no task of their own; they decide like a card task."""
     return _task(case, d["task"]) if d["task"] else _INJECTED
 
 
-def options_of(case: Case, c: dict, d: dict) -> list[Option]:
+def options_of(case: Case, c: Committee, d: Decision) -> list[Option]:
     """The options of decision d as Option objects (ideas tasks: none)."""
     task = task_of(case, d)
     if task.type == "card":
-        card = case.card(d["card"])
+        card = case.card(d["card"] or "")
         return list(card.options) if card else []
     if task.type == "seats":
         return case.seat_options
@@ -279,15 +283,15 @@ def options_of(case: Case, c: dict, d: dict) -> list[Option]:
     return case.task_options(task)
 
 
-def _idea_cost(case: Case, idea: dict) -> int:
+def _idea_cost(case: Case, idea: Idea) -> int:
     card = case.idea_card(idea["card"]) if idea["card"] else None
     return card.cost if card else case.budget.free_idea_cost
 
 
-def _kept(c: dict, budget_task: Task) -> list[dict]:
+def _kept(c: Committee, budget_task: Task) -> list[Idea]:
     """The ideas that went forward from the ideas task a budget task draws on."""
     d = c["decisions"].get(budget_task.from_task or "")
-    kept = (d or {}).get("locked") or []
+    kept = (d["locked"] if d else None) or []
     by_id = {str(i["id"]): i for i in c["ideas"]}
     return [by_id[i] for i in kept if i in by_id]
 
@@ -295,7 +299,7 @@ def _kept(c: dict, budget_task: Task) -> list[dict]:
 # --- tallies --------------------------------------------------------------------------
 
 
-def tally(case: Case, c: dict, d: dict) -> dict[str, int]:
+def tally(case: Case, c: Committee, d: Decision) -> dict[str, int]:
     """Support per option: votes, Borda points (rank) or dots (ideas)."""
     task = task_of(case, d)
     counts: Counter[str] = Counter()
@@ -312,7 +316,7 @@ def tally(case: Case, c: dict, d: dict) -> dict[str, int]:
     return dict(counts)
 
 
-def plurality(case: Case, c: dict, d: dict) -> Any:
+def plurality(case: Case, c: Committee, d: Decision) -> Any:
     """What the committee's votes add up to, as a value the decision can lock.
 
     Ties go to the option listed first, so the result is deterministic.
@@ -345,7 +349,7 @@ def plurality(case: Case, c: dict, d: dict) -> Any:
     return voted + rest[: max(0, task.min - len(voted))]
 
 
-def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
+def _check_value(case: Case, c: Committee, d: Decision, value: Any) -> Any:
     """Refuse a vote that does not fit its task; return it normalised."""
     task = task_of(case, d)
     ids = [o.id for o in options_of(case, c, d)]
@@ -387,7 +391,7 @@ def _check_value(case: Case, c: dict, d: dict, value: Any) -> Any:
 # --- entering a round ----------------------------------------------------------------
 
 
-def _draw(case: Case, state: State, cid: str, c: dict, task: Task) -> list[str]:
+def _draw(case: Case, state: State, cid: str, c: Committee, task: Task) -> list[str]:
     """The cards a committee meets: of those whose conditions hold, the highest priority.
 
     Among cards of equal priority, a pressure from a direction the committee has
@@ -410,7 +414,9 @@ def _draw(case: Case, state: State, cid: str, c: dict, task: Task) -> list[str]:
     return [card.id for card in fitting[: task.draw]]
 
 
-def _open_decision(c: dict, key: str, task_id: str, round_index: int, card: str | None) -> None:
+def _open_decision(
+    c: Committee, key: str, task_id: str, round_index: int, card: str | None
+) -> None:
     c["decisions"][key] = {
         "task": task_id,
         "round": round_index,
@@ -422,7 +428,7 @@ def _open_decision(c: dict, key: str, task_id: str, round_index: int, card: str 
     }
 
 
-def _unlocked_cards(case: Case, c: dict) -> list[str]:
+def _unlocked_cards(case: Case, c: Committee) -> list[str]:
     seated = set(c["seated"] or [])
     return [
         card.id
@@ -431,18 +437,19 @@ def _unlocked_cards(case: Case, c: dict) -> list[str]:
     ]
 
 
-def _add_card_ideas(case: Case, state: State, c: dict) -> None:
+def _add_card_ideas(case: Case, state: State, c: Committee) -> None:
     have = {i["card"] for i in c["ideas"] if i["card"]}
     for card_id in _unlocked_cards(case, c):
         if card_id not in have:
             state["seq"] += 1
             card = case.idea_card(card_id)
+            assert card is not None, card_id  # _unlocked_cards gives the case's idea cards
             c["ideas"].append(
                 {"id": state["seq"], "author": None, "card": card_id, "text": card.title}
             )
 
 
-def _outcome(case: Case, c: dict) -> str:
+def _outcome(case: Case, c: Committee) -> str:
     return next(o.id for o in case.outcomes if _all_hold(case, c, o.when))
 
 
@@ -505,7 +512,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
     return events
 
 
-def chosen_options(case: Case, c: dict, d: dict) -> list[Option]:
+def chosen_options(case: Case, c: Committee, d: Decision) -> list[Option]:
     """The options a locked decision chose (a ranking: those whose effects applied)."""
     if d["locked"] is None:
         return []
@@ -519,7 +526,7 @@ def chosen_options(case: Case, c: dict, d: dict) -> list[Option]:
     return [options[x] for x in chosen if x in options]
 
 
-def _promises_come_due(case: Case, cid: str, c: dict, index: int) -> list[Event]:
+def _promises_come_due(case: Case, cid: str, c: Committee, index: int) -> list[Event]:
     """What the committee promised comes due when the council decides."""
     events: list[Event] = []
     for key, d in sorted(c["decisions"].items()):
@@ -597,10 +604,10 @@ def _refit_personas(case: Case, state: State, cid: str) -> list[Event]:
     return [{"kind": "roles", "committee": cid, "round": state["round"], "roles": dict(c["roles"])}]
 
 
-def persona_goals(case: Case, state: State, cid: str) -> dict[str, dict]:
+def persona_goals(case: Case, state: State, cid: str) -> dict[str, Goal]:
     """Each persona's secret interest, scored: pid -> {persona, stakeholder, met}."""
     c = state["committees"][cid]
-    out = {}
+    out: dict[str, Goal] = {}
     for pid, role in c["roles"].items():
         persona = case.persona(role)
         if persona is not None and persona.goal:
@@ -742,14 +749,14 @@ def _unseat(case: Case, state: State, pid: str) -> None:
     _fill_roles(case, state, cid)
 
 
-def _drop_open_votes(c: dict, pid: str) -> None:
+def _drop_open_votes(c: Committee, pid: str) -> None:
     """A player who leaves a committee no longer counts in its open decisions."""
     for d in c["decisions"].values():
         if d["locked"] is None:
             d["votes"].pop(pid, None)
 
 
-def _known_player(state: State, player: Any) -> dict:
+def _known_player(state: State, player: Any) -> Player:
     p = state["players"].get(player) if isinstance(player, str) else None
     if p is None:
         raise Refused("not_found", _("No such player."))
@@ -891,7 +898,7 @@ def _merge(case: Case, state: State, *, player: Any = None, into: Any = None) ->
         raise Refused("invalid", _("Let the player back in first."))
     same = dup["committee"] is not None and dup["committee"] == orig["committee"]
     if same:
-        c = state["committees"][dup["committee"]]
+        c = state["committees"][cast(str, dup["committee"])]  # same: not None
         for d in c["decisions"].values():
             if d["locked"] is None and player in d["votes"] and into not in d["votes"]:
                 d["votes"][into] = d["votes"][player]
@@ -1040,7 +1047,7 @@ def _tick(case: Case, state: State, *, now: float) -> list[Event]:
     t = state["timer"]
     if state["status"] != "running" or t["ends_at"] is None or now < t["ends_at"] or t["fired"]:
         raise Refused("invalid", _("The timer is not due."))
-    t.update(ends_at=None, remaining=0, fired=True)
+    t.update({"ends_at": None, "remaining": 0, "fired": True})
     events: list[Event] = [{"kind": "timeout", "round": state["round"]}]
     if state["options"]["lock_on_timeout"]:
         events += _lock_all(case, state)
@@ -1112,7 +1119,7 @@ def _rename(
     if cleaned == p["name"]:
         raise Refused("invalid", _("The player already has that name."))
     others = {pid: q for pid, q in state["players"].items() if pid != player}
-    new = _unique_name({"players": others}, cleaned)
+    new = _unique_name(cast(State, {"players": others}), cleaned)  # it reads the players
     p["name"] = new
     p["hidden"] = hide
     return [{"kind": "rename", "player": player, "name": new, "hidden": hide}]
@@ -1121,7 +1128,7 @@ def _rename(
 # --- actions: players decide -----------------------------------------------------------
 
 
-def _decision(case: Case, state: State, pid: str, key: Any) -> tuple[str, dict, dict]:
+def _decision(case: Case, state: State, pid: str, key: Any) -> tuple[str, Committee, Decision]:
     _running(state)
     cid, c = _committee_of(state, pid)
     d = c["decisions"].get(key) if isinstance(key, str) else None
@@ -1183,7 +1190,7 @@ def _do_lock(
     d = c["decisions"][key]
     task = task_of(case, d)
     against = by is not None and _against_majority(case, state, cid, d, value)
-    d.update(locked=value, by=by, politician_card=against)
+    d.update({"locked": value, "by": by, "politician_card": against})
     texts: list[str] = []
     if task.type == "seats":
         c["seated"] = list(value)
@@ -1196,11 +1203,12 @@ def _do_lock(
     elif task.type == "invite":
         # A left-out stakeholder comes back to the table, at a price: its voice
         # and its ideas (from the next idea round on), and the time it takes.
-        s = case.stakeholder(value)
+        guest = case.stakeholder(value)
+        assert guest is not None, value  # _check_value took it from the seat options
         c["seated"] = list(c["seated"] or []) + [value]
-        _apply_effects(c, s.seated)  # type: ignore[union-attr]
+        _apply_effects(c, guest.seated)
         _apply_effects(c, task.price)
-        texts.append(f"{s.name}: {s.voice}")  # type: ignore[union-attr]
+        texts.append(f"{guest.name}: {guest.voice}")
     elif task.type == "ideas":
         # Capped at the ideas that go forward: beyond those, more is not richer.
         own = sum(1 for i in c["ideas"] if i["author"] is not None)
@@ -1254,7 +1262,7 @@ def _do_lock(
     ] + refit
 
 
-def _against_majority(case: Case, state: State, cid: str, d: dict, value: Any) -> bool:
+def _against_majority(case: Case, state: State, cid: str, d: Decision, value: Any) -> bool:
     """A lock at a value that a majority of the active members has not voted for.
 
     That is the politician card, early locks included: a lead who locks before
@@ -1287,7 +1295,7 @@ def _same_value(task: Task, a: Any, b: Any) -> bool:
     return sorted(a) == sorted(b)
 
 
-def _support(case: Case, c: dict, d: dict, value: Any) -> Any:
+def _support(case: Case, c: Committee, d: Decision, value: Any) -> Any:
     """How much of the committee's support a value has, to compare it with the majority.
 
     A choice, seats or a budget: the votes for its options together, so a lock
@@ -1355,7 +1363,7 @@ def _reflect(case: Case, state: State, *, player: str, question: Any, text: Any)
     ]
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., list[Event]]] = {
     "join": _join,
     "form": _form,
     "move": _move,
@@ -1417,7 +1425,7 @@ def _wait(state: State, player: str, name: Any) -> list[Event]:
     return [{"kind": "wait", "player": player, "name": name}]
 
 
-def _waiting(state: State, player: Any) -> dict:
+def _waiting(state: State, player: Any) -> Waiting:
     w = state.get("waiting", {}).get(player) if isinstance(player, str) else None
     if w is None or w["refused"]:
         raise Refused("not_found", _("Nobody with that seat is waiting to be let in."))
@@ -1449,13 +1457,13 @@ def _turn_away(case: Case, state: State, *, player: Any = None) -> list[Event]:
     return [{"kind": "turn_away", "player": player}]
 
 
-_HANDLERS.update({"lobby": _lobby, "admit": _admit, "turn_away": _turn_away})
+_HANDLERS.update(lobby=_lobby, admit=_admit, turn_away=_turn_away)
 
 
 # --- questions the views ask -------------------------------------------------------------
 
 
-def round_decisions(case: Case, state: State, c: dict) -> dict[str, dict]:
+def round_decisions(case: Case, state: State, c: Committee) -> dict[str, Decision]:
     """The decisions of the current round, in the case's task order.
 
     Not in the order of the stored dict: PostgreSQL's jsonb keeps no key order,
@@ -1467,18 +1475,18 @@ def round_decisions(case: Case, state: State, c: dict) -> dict[str, dict]:
     return dict(now)
 
 
-def ideas_decision(case: Case, c: dict) -> dict | None:
+def ideas_decision(case: Case, c: Committee) -> Decision | None:
     """The committee's ideas decision (its pool's dots), if the case has one."""
     return next((d for d in c["decisions"].values() if task_of(case, d).type == "ideas"), None)
 
 
-def dots(case: Case, c: dict) -> dict[str, int]:
+def dots(case: Case, c: Committee) -> dict[str, int]:
     """Idea id -> the dots all members put on it."""
     d = ideas_decision(case, c)
     return tally(case, c, d) if d else {}
 
 
-def committee_done(case: Case, state: State, c: dict) -> bool:
+def committee_done(case: Case, state: State, c: Committee) -> bool:
     """Every required decision of the round is locked."""
     return all(
         d["locked"] is not None

@@ -19,6 +19,8 @@ seat already in the game and hands every other one back to it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,6 +30,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import actions, rules, views
 from .models import Player, SeatClaim, Session, hash_token
+
+_Response = TypeVar("_Response", bound=HttpResponse)
 
 MAX_SEAT_CODE_INPUT = 12  # 4 characters, with room for spaces typed in between
 
@@ -91,11 +95,11 @@ def join_page(request: HttpRequest) -> HttpResponse:
     if request.POST.get("ask_host"):
         token = request.COOKIES.get(claim_cookie(session.code)) or Player.new_token()[0]
         try:
-            _claim, done = actions.claim_seat(session, seat, hash_token(token))
+            _claim, asked = actions.claim_seat(session, seat, hash_token(token))
         except rules.Refused as exc:
             return _clash(request, form, session, seat, ask_error=views.refusal_text(exc))
-        if done is not None:
-            actions.broadcast_sync(done)
+        if asked is not None:
+            actions.broadcast_sync(asked)
         response = redirect("seat-wait", code=session.code)
         _set_claim_cookie(response, session, token)
         return response
@@ -117,7 +121,7 @@ def _claim_state(request: HttpRequest, session: Session) -> tuple[str, SeatClaim
     return ("waiting" if claim else "gone"), claim, token
 
 
-def _seated_response(response: HttpResponse, session: Session, token: str) -> HttpResponse:
+def _seated_response(response: _Response, session: Session, token: str) -> _Response:
     views.set_seat_cookie(response, session, token)
     response.delete_cookie(claim_cookie(session.code))
     return response
@@ -134,6 +138,7 @@ def wait(request: HttpRequest, code: str) -> HttpResponse:
         return _seated_response(redirect("play", code=session.code), session, token)
     if state == "gone":
         return redirect(f"{reverse('join')}?code={session.code}")
+    assert claim is not None  # "waiting": there is one
     return render(request, "game/seat_wait.html", {"session": session, "name": claim.player.name})
 
 

@@ -21,7 +21,7 @@ changes a session.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
@@ -172,7 +172,7 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
     for d in committee["decisions"]:
         labels = d["labels"]
         if d["type"] == "rank":
-            task = rules.task_of(rm.case, {"task": d["task"]})
+            task = rules.task_of(rm.case, cast(rules.Decision, {"task": d["task"]}))  # reads "task"
             labels = labels[: max(3, task.apply_top)]
         by = d["by_pid"]
         role = rm.roles_by_round.get(d["round"], {}).get(by) if by else None
@@ -207,8 +207,8 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
 def _sentence(step: str, *, decisions: list[dict], spans: list[dict], outcome, cards: int) -> str:
     """One sentence from what happened in the committee, for one of the talk's steps."""
     by_type: dict[str, list[dict]] = {}
-    for d in decisions:
-        by_type.setdefault(d["type"], []).append(d)
+    for x in decisions:
+        by_type.setdefault(x["type"], []).append(x)
 
     def first(types: tuple[str, ...], lg: str | None = None) -> dict | None:
         found = [d for d in decisions if d["type"] in types and (lg is None or lg in d["lg"])]
@@ -275,11 +275,13 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
     rm = rm or ReadModel(session)
     case, state = rm.case, rm.state
     pid = player.pid
-    seat = state["players"].get(pid, {"name": player.name, "committee": None, "removed": False})
+    seat = state["players"].get(
+        pid, {"name": player.name, "committee": None, "removed": False, "online": 0}
+    )
     cid = seat["committee"]
     committee = rm.committee(cid) if cid in state["committees"] else None
     mine = {r: roles[pid] for r, roles in rm.roles_by_round.items() if pid in roles}
-    c = state["committees"][cid] if committee else None
+    c = state["committees"].get(cid or "")  # the one ``committee`` reads, or None
     if c and not mine and c["roles"].get(pid):  # seated after the last round began
         mine = {state["round"]: c["roles"][pid]}
     spans = _role_spans(rm, mine, state.get("reached", state["round"]))

@@ -6,6 +6,8 @@ game.retention or the actions layer, and render.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
@@ -123,7 +125,7 @@ def delete_data(request: HttpRequest, code: str) -> HttpResponse:
     if session.purged_at is not None:
         messages.info(request, gettext("The personal data of this session is already deleted."))
         return redirect("dashboard", code=session.code)
-    context = {"session": session, "data_until": retention.data_until(session)}
+    context: dict[str, Any] = {"session": session, "data_until": retention.data_until(session)}
     if request.method == "POST":
         typed = "".join(str(request.POST.get("confirm", "")).split()).upper()
         if typed != session.code:

@@ -62,10 +62,10 @@ NO_SESSION = rules._("There is no game open with that code.")
 def find_session(code: str) -> Session | None:
     if len(str(code)) > MAX_CODE_INPUT:
         return None
-    code = normalise_code(code)
-    if code is None:
+    normal = normalise_code(code)
+    if normal is None:
         return None
-    return Session.objects.select_related("case_version").filter(code=code).first()
+    return Session.objects.select_related("case_version").filter(code=normal).first()
 
 
 def _wait_refusal(wait: float, reason: str) -> rules.Refused:
@@ -104,6 +104,7 @@ def take_seat(code: str, name: str, request: HttpRequest) -> tuple[Session, str]
                 ),
             )
     _player, token, done = actions.join(session, name, admit=admit)
+    assert token is not None  # a new seat comes with its token
     actions.broadcast_sync(done)
     return session, token
 
@@ -300,7 +301,7 @@ def play(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "game/purged.html", {"session": session}, status=410)
     token = request.COOKIES.get(seat_cookie(session.code))
     seat = actions.seat_for(session, token)
-    if seat is None:
+    if seat is None or token is None:
         return redirect(_join_url(session.code))
     successor = _successor(session, token)
     if successor is not None:  # "play again": the seat carried over with the same token
@@ -422,7 +423,7 @@ class CreateSessionForm(forms.Form):
     def __init__(self, *args, versions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.versions = {v.pk: v for v in versions}
-        self.fields["case_version"].choices = [
+        self.fields["case_version"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (v.pk, f"{v.case.title} (v{v.number})") for v in versions
         ]
 
@@ -464,7 +465,7 @@ def host_home(request: HttpRequest) -> HttpResponse:
             "players": sum(not p["removed"] for p in s.state.get("players", {}).values()),
             "title": s.case.title,
         }
-        for s in Session.objects.filter(host=request.user)
+        for s in Session.objects.filter(host=request.user)  # type: ignore[misc]  # host_required
         .select_related("case_version__case")
         .order_by("-created")[:100]
     ]
@@ -622,7 +623,7 @@ def _preview_view(session: Session, pid: str) -> dict:
 @host_required
 @require_GET
 @xframe_options_sameorigin  # shown in a frame on the host's own dashboard
-@csp_replace({"frame-ancestors": [SELF]})
+@csp_replace({"frame-ancestors": [SELF]})  # type: ignore[arg-type]  # typed for views of a request alone
 def preview(request: HttpRequest, code: str, pid: str) -> HttpResponse:
     """A read-only copy of one player's phone page; nothing on it can act."""
     session = own_session(request, code)

@@ -22,6 +22,7 @@ from typing import Any
 from cases.schema import Case, Option, Outcome
 
 from . import rules
+from .state import Committee, Decision, Idea
 
 View = dict[str, Any]
 Patch = list[Any]  # [[key] or [key, subkey], value]; value None removes a subkey
@@ -141,11 +142,13 @@ def outcome_part(outcome: Outcome | None) -> dict | None:
     }
 
 
-def _meters(case: Case, c: dict) -> list[dict]:
+def _meters(case: Case, c: Committee) -> list[dict]:
     return [{"id": m.id, "label": m.label, "value": c["meters"][m.id]} for m in case.meters]
 
 
-def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, full: bool) -> dict:
+def _decision(
+    case: Case, state: rules.State, c: Committee, key: str, d: Decision, *, full: bool
+) -> dict:
     task = rules.task_of(case, d)
     card = case.card(d["card"]) if d["card"] else None
     lead = rules.lead_of(case, c, d)
@@ -190,7 +193,7 @@ def _decision(case: Case, state: rules.State, c: dict, key: str, d: dict, *, ful
     return out
 
 
-def _seat_options(case: Case, state: rules.State, c: dict) -> list[dict]:
+def _seat_options(case: Case, state: rules.State, c: Committee) -> list[dict]:
     """The seats task's options: each stakeholder with its interests and its stance now.
 
     What a choice needs: who wants what, and who is for or against the work.
@@ -216,7 +219,7 @@ def _direction(before: int, after: int) -> str:
     return "up" if after > before else "down" if after < before else "same"
 
 
-def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -> dict:
+def stakeholder_map(case: Case, state: rules.State, c: Committee, *, numbers: bool) -> dict:
     """Each stakeholder's stance and engagement, round by round: the committee's map.
 
     Points: the case's start, the end of each round played, and now. Without
@@ -249,7 +252,7 @@ def stakeholder_map(case: Case, state: rules.State, c: dict, *, numbers: bool) -
         engagement = [first["engagement"]] + [
             col[s.id]["engagement"] for col in columns if s.id in col
         ]
-        row = {
+        row: dict[str, Any] = {
             "id": s.id,
             "name": s.name,
             "seated": None if seated is None else s.id in seated,
@@ -277,7 +280,7 @@ def _without_numbers(full: dict) -> dict:
     return {"numbers": False, "rounds": full["rounds"], "rows": rows}
 
 
-def _room_part(case: Case, c: dict, d: dict, task: Any) -> dict:
+def _room_part(case: Case, c: Committee, d: Decision, task: Any) -> dict:
     """What the room may know of a decision: how many have voted (no names), and
     once it is locked the split, counts per option (never who voted what)."""
     extra: dict[str, Any] = {"votes": len(d["votes"])}
@@ -289,10 +292,11 @@ def _room_part(case: Case, c: dict, d: dict, task: Any) -> dict:
     return extra
 
 
-def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[dict]:
+def _ideas(case: Case, state: rules.State, c: Committee, *, authors: bool) -> list[dict]:
     """The committee's idea pool; the room's wall shows ideas, not who wrote them."""
     dots = rules.dots(case, c)
-    kept = set((rules.ideas_decision(case, c) or {}).get("locked") or [])
+    ideas = rules.ideas_decision(case, c)
+    kept = set((ideas["locked"] if ideas else None) or [])
     return [
         {
             "id": str(i["id"]),
@@ -307,7 +311,7 @@ def _ideas(case: Case, state: rules.State, c: dict, *, authors: bool) -> list[di
     ]
 
 
-def idea_facts(case: Case, idea: dict, seated: list[str] | None) -> dict:
+def idea_facts(case: Case, idea: Idea, seated: list[str] | None) -> dict:
     """What choosing an idea needs: its card's text, its cost, and who brought it.
 
     An idea card comes with any one of its stakeholders at the table: those

@@ -7,6 +7,7 @@ production (DEBUG=false) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -18,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def envstr(name: str, default: str) -> str: ...
+@overload
+def envstr(name: str, default: None = None) -> str | None: ...
 def envstr(name: str, default: str | None = None) -> str | None:
     """Return the variable, or `default` when it is unset or empty."""
     return os.environ.get(name) or default

@@ -133,7 +133,8 @@ def inject_round(case: Case) -> int | None:
         for i in rounds
         if any(t.type == "card" and t.deck == "events" for t in case.rounds[i].tasks)
     ]
-    return (meets_events or rounds or [None])[0]
+    found = meets_events or rounds
+    return found[0] if found else None
 
 
 class Host:
@@ -166,6 +167,7 @@ class Host:
         await self.send({"type": "start"})
         last = len(self.case.rounds) - 1
         for index, round_ in enumerate(self.case.rounds):
+            assert client.view is not None  # it has had its snapshot since it joined
             autostarts = client.view["session"]["options"].get("autostart_timer") and round_.tasks
             if not autostarts:  # else the round's clock started by itself
                 await self.send({"type": "timer", "op": "start"})
