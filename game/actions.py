@@ -236,6 +236,7 @@ def create_session(
     # Each session its own draws; the seed stays in the state (a replay gives the same game).
     seed = getattr(settings, "GAME_SEED", None)  # tests fix it; a workshop draws its own
     seed = secrets.randbelow(2**31) if seed is None else seed
+    options = {**options, "max_players": settings.MAX_PLAYERS}  # "play again" too: today's cap
     state = rules.new_state(case_version.parsed(), options, seed=seed)
     for _attempt in range(20):
         code = new_code()

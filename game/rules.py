@@ -8,7 +8,8 @@ The state is a JSON-ready dict (it is stored as such; its types are in ``game.st
 
     status      "lobby" | "running" | "ended"
     round       index into case.rounds
-    options     {size, show_meters, rotate_roles, lock_on_timeout, personas}
+    options     {size, show_meters, rotate_roles, lock_on_timeout, personas,
+                 autostart_timer, max_players}
     players     {pid: {name, committee, removed, online}}   pids are strings; online counts tabs
     committees  {cid: committee}                            cids are strings
     timer       {remaining, ends_at, fired}                 seconds; ends_at is epoch
@@ -54,7 +55,9 @@ _JSON = TypeVar("_JSON")  # a state or a part of one (copy_state)
 
 MIN_COMMITTEE = 3
 MAX_COMMITTEE = 8
-MAX_PLAYERS = 200  # a workshop, not a stadium: caps the work one broadcast does
+# The cap on a session's players comes with its options (the game layer sets it from
+# the MAX_PLAYERS setting); a session stored before that option keeps the old cap.
+DEFAULT_MAX_PLAYERS = 200
 MAX_IDEA_LENGTH = 280
 MAX_REFLECTION_LENGTH = 2000
 MAX_MESSAGE_LENGTH = 500
@@ -69,6 +72,7 @@ DEFAULT_OPTIONS = {
     # The round clock starts by itself when a round with decisions begins (the host
     # may still pause it); off, the host starts it by hand as before.
     "autostart_timer": True,
+    "max_players": DEFAULT_MAX_PLAYERS,  # seats taken at most (removed players do not count)
 }
 
 
@@ -101,6 +105,8 @@ def new_state(case: Case, options: dict[str, Any] | None = None, *, seed: int = 
         opts[key] = value
     if not MIN_COMMITTEE <= opts["size"] <= MAX_COMMITTEE:
         raise Refused("invalid", _("A committee has 3 to 8 members."))
+    if opts["max_players"] < 1:
+        raise Refused("invalid", _("Unknown or malformed option: %(key)s."), key="max_players")
     return {
         "status": "lobby",
         "round": 0,
@@ -674,7 +680,8 @@ def _join(case: Case, state: State, *, player: str, name: str, admit: bool = Fal
         raise Refused("conflict", _("That seat is taken."))
     if state.get("lobby_locked") and admit is not True:
         return _wait(state, player, name)
-    if sum(not p["removed"] for p in state["players"].values()) >= MAX_PLAYERS:
+    cap = state["options"].get("max_players", DEFAULT_MAX_PLAYERS)
+    if sum(not p["removed"] for p in state["players"].values()) >= cap:
         raise Refused("full", _("The session is full."))
     name = _unique_name(state, name)
     state["players"][player] = {"name": name, "committee": None, "removed": False, "online": 0}

@@ -258,6 +258,11 @@ if not DEBUG:
 # Tests that drive the clock themselves turn it off.
 GAME_TIMER_LOOP = envbool("GAME_TIMER_LOOP", True)
 
+# The most players one session seats (each session keeps the cap it was created with).
+MAX_PLAYERS = envint("MAX_PLAYERS", 2000)
+if MAX_PLAYERS < 1:
+    raise ImproperlyConfigured("MAX_PLAYERS must be 1 or more.")
+
 # Personal data (names, seat tokens, free texts) is kept this many days after a
 # session ends; `manage.py purge_sessions` deletes it then (see game/retention.py).
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)

@@ -94,11 +94,30 @@ def test_an_ended_session_is_refused(client, session):
     assert seat_cookie(session.code) not in page.cookies
 
 
-def test_a_full_session_is_refused_in_english_too(client, session, monkeypatch):
-    monkeypatch.setattr("game.rules.MAX_PLAYERS", 0)
+def test_a_full_session_is_refused_in_english_too(client, session):
+    assert join(client, session.code, "Ann").status_code == 302
+    session.refresh_from_db()
+    session.state["options"]["max_players"] = 1
+    session.save(update_fields=["state"])
+    client.cookies.clear()  # another phone
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = join(client, session.code, "Bo")
+    assert page.status_code == 400
     assert "The session is full." in page.text
+
+
+def test_the_max_players_setting_caps_a_new_session(client, alice, mini_case, settings):
+    settings.MAX_PLAYERS = 2
+    session = actions.create_session(host=alice, case_version=mini_case, options={"size": 3})
+    for name in ("Ann", "Bo"):
+        client.cookies.clear()
+        assert join(client, session.code, name).status_code == 302
+    client.cookies.clear()
+    page = join(client, session.code, "Cy")
+    assert page.status_code == 400
+    assert "Spillet er fuldt." in page.text
+    session.refresh_from_db()
+    assert [p["name"] for p in session.state["players"].values()] == ["Ann", "Bo"]
 
 
 def test_a_good_join_sets_the_seat_cookie_and_goes_to_the_game(client, session):
@@ -222,6 +241,7 @@ def test_creating_a_session(client, alice, mini_case):
         "lock_on_timeout": True,
         "personas": False,
         "autostart_timer": False,  # not ticked
+        "max_players": settings.MAX_PLAYERS,  # the setting, not a form field
     }
     listing = client.get("/host/").text
     assert session.code in listing and "Lobby" in listing

@@ -18,7 +18,7 @@ import pytest
 
 from cases.schema import Case, Condition, load_case_file
 from game import rules
-from game.rules import MAX_COMMITTEE, MAX_NAME_LENGTH, MAX_PLAYERS, MEMBER, Refused
+from game.rules import DEFAULT_MAX_PLAYERS, MAX_COMMITTEE, MAX_NAME_LENGTH, MEMBER, Refused
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["Bo", "Cai", "Dan", "Eva", "Finn", "Gry", "Hal", "Ida"]
@@ -239,8 +239,24 @@ def test_late_joiners_sit_in_the_smallest_committee(school):
 
 
 def test_a_full_session_refuses_joiners(mini):
-    state = lobby(mini, MAX_PLAYERS)
+    state = lobby(mini, 5, max_players=5)
     refuse(mini, state, "join", "full", player="new", name="One too many")
+    state, _ = act(mini, state, "remove", player="3")  # a removed player frees the seat
+    state, _ = act(mini, state, "join", player="new", name="Next")
+    refuse(mini, state, "join", "full", player="newer", name="One too many")
+
+
+def test_a_session_stored_without_a_cap_keeps_the_old_one(mini):
+    state = lobby(mini, DEFAULT_MAX_PLAYERS, max_players=DEFAULT_MAX_PLAYERS + 50)
+    del state["options"]["max_players"]  # as a session made before the option was stored
+    refuse(mini, state, "join", "full", player="new", name="One too many")
+
+
+def test_the_cap_is_a_positive_whole_number(mini):
+    for bad in (0, -1, 2.5, "2000", True):
+        with pytest.raises(Refused) as refused:
+            rules.new_state(mini, {"max_players": bad})
+        assert refused.value.code == "invalid"
 
 
 def test_when_every_committee_is_full_a_joiner_is_refused(school):

@@ -279,8 +279,11 @@ class Command(BaseCommand):
         committees, size = opts["committees"], opts["size"]
         if not rules.MIN_COMMITTEE <= size <= rules.MAX_COMMITTEE:
             raise CommandError(f"--size must be {rules.MIN_COMMITTEE} to {rules.MAX_COMMITTEE}.")
-        if committees < 1 or committees * size > rules.MAX_PLAYERS:
-            raise CommandError(f"--committees must be 1 or more, for {rules.MAX_PLAYERS} at most.")
+        if committees < 1 or committees * size > settings.MAX_PLAYERS:
+            raise CommandError(
+                f"--committees must be 1 or more, for {settings.MAX_PLAYERS} players at most"
+                " (the MAX_PLAYERS setting)."
+            )
         version = self.case_version(opts["case"])
         case = version.parsed()
         user, created = get_user_model().objects.get_or_create(
