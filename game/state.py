@@ -29,6 +29,7 @@ class Options(TypedDict):
     lock_on_timeout: bool
     personas: bool
     autostart_timer: NotRequired[bool]  # states stored before it have none
+    max_players: NotRequired[int]  # the MAX_PLAYERS setting at creation; old states: 200
 
 
 class Player(TypedDict):
