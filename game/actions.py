@@ -4,18 +4,20 @@ Views, consumers, management commands and bots all come through here. The
 database work is synchronous and runs in one transaction that locks the
 session row, so actions on a session are applied one at a time, each with the
 next version, even with several server processes. What each viewer must be
-told is worked out once per action (``visibility.bundle``) and sent to the
-session's group only after the transaction has committed.
+told is worked out in that transaction, re-making only the parts of the views
+the change touched (``visibility.advance``), and sent per stream (game.wire)
+only after the transaction has committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -28,7 +30,7 @@ from django.utils import timezone
 
 from cases.models import CaseVersion
 
-from . import protocol, rules, visibility
+from . import rules, visibility, wire
 from .models import Event, Player, SeatClaim, Session, hash_token, new_code, new_seat_code
 
 Refused = rules.Refused
@@ -37,17 +39,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Done:
-    """An applied action: the session's new version and every viewer's patches."""
+    """An applied action: the session's new version and the frames it sends (game.wire)."""
 
     session_id: int
     version: int
     events: list[dict]
-    bundle: dict[str, Any] | None  # None: the viewers must fetch a snapshot
+    # (group, message) per stream that changed; None: the viewers must fetch a snapshot
+    messages: list[tuple[str, dict]] | None
+    streams: dict = field(default_factory=dict)  # each stream's version after this change
+    joined: int | None = None  # how many have joined, when this change moved it
     repeat: bool = False  # the client's op_id was applied before: nothing new, nothing to tell
+
+    def seen(self, viewer: str, pid: str | None = None, stream: str | None = None) -> int:
+        """The newest version this viewer has a frame of, once this change has reached it."""
+        return wire.seen(self.streams, viewer, pid, stream) if not self.repeat else self.version
 
 
 def group_name(session_id: int) -> str:
-    return f"session.{session_id}"
+    return wire.session_group(session_id)
 
 
 def _save(
@@ -57,9 +66,15 @@ def _save(
     events: list[dict],
     actor: str,
     op_id: str = "",
-) -> None:
+) -> Done:
+    """Save the new state as the next version, with the frames that tell it, in the
+    transaction that holds the session's row lock (so streams' versions follow in order)."""
+    old = session.state
+    version = session.version + 1
+    after, messages, streams = _cut(session, old, state, version)
     session.state = state
-    session.version += 1
+    session.version = version
+    session.streams = streams
     session.status = state["status"]
     session.timer_due = state["timer"]["ends_at"] if state["status"] == "running" else None
     if state["status"] == "ended" and session.ended_at is None:
@@ -67,38 +82,64 @@ def _save(
     session.save()
     Event.objects.create(
         session=session,
-        version=session.version,
+        version=version,
         kind=action["kind"],
         actor=actor,
         action=action,
         events=events,
         op_id=op_id,
     )
+    if after is not None:
+        _remember(session, version, after)
+    joined = None  # how many have joined, when it moved (a move in a committee shares the players)
+    if state["players"] is not old["players"]:
+        joined = visibility._joined(state)
+        joined = joined if joined != visibility._joined(old) else None
+    return Done(session.pk, version, events, messages, streams, joined)
 
 
 def _locked(session_id: int) -> Session:
     return Session.objects.select_for_update().select_related("case_version").get(pk=session_id)
 
 
-# (session id, code) -> (version, every viewer's views at that version). The
-# views an action starts from are the ones the previous action ended with, so
-# in the usual case (one process, or the same process twice) they are not made
-# again. The code is in the key because an id can come back (a test database
-# is emptied between tests). Consumers and HTTP views run actions in different
-# threads: hence the lock.
-_views: dict[tuple[int, str], tuple[int, dict]] = {}
+# (session id, code) -> (version, every viewer's views at that version, by part).
+# The views an action starts from are the ones the previous action ended with, so
+# in the usual case (one process, or the same process twice) only the parts the
+# change touched are made (visibility.advance). The code is in the key because an
+# id can come back (a test database is emptied between tests). Consumers and HTTP
+# views run actions in different threads: hence the lock.
+_views: dict[tuple[int, str], tuple[int, visibility.Views]] = {}
 _views_lock = threading.Lock()
-MAX_CACHED_SESSIONS = 50  # a few workshops at once; each entry is well under a megabyte
+MAX_CACHED_SESSIONS = 50  # a few workshops at once
 
 
-def _done(session: Session, old: rules.State, new: rules.State, events: list[dict]) -> Done:
-    """Every viewer's patches from version - 1 to version; called after the commit.
+def cached_views(session: Session) -> visibility.Views | None:
+    """The views at the session's version, if this process made them."""
+    with _views_lock:
+        cached = _views.get((session.pk, session.code))
+    return cached[1] if cached and cached[0] == session.version else None
 
-    The views are made from the states alone (they never change in place: the
-    rules work on a copy). Should making them fail, the change is saved all the
-    same, so the clients are told to fetch a snapshot instead (bundle None).
+
+def _remember(session: Session, version: int, after: visibility.Views) -> None:
+    key = (session.pk, session.code)
+    with _views_lock:
+        if _views.get(key, (0,))[0] < version:  # another thread may be newer
+            _views.pop(key, None)
+            _views[key] = (version, after)
+        while len(_views) > MAX_CACHED_SESSIONS:
+            _views.pop(next(iter(_views)))  # the session that changed least recently
+
+
+def _cut(
+    session: Session, old: rules.State, new: rules.State, version: int
+) -> tuple[visibility.Views | None, list[tuple[str, dict]] | None, dict]:
+    """The views of the new state, and the frames from the old one, per stream.
+
+    Should making them fail, the change is saved all the same and every viewer
+    is told to fetch a snapshot instead (messages None; every stream is at
+    least this version, so a client that missed even that sees the gap).
     """
-    case, meta, version = session.case, session.meta(), session.version
+    case, meta = session.case, session.meta()
     key = (session.pk, session.code)
     try:
         with _views_lock:
@@ -106,21 +147,17 @@ def _done(session: Session, old: rules.State, new: rules.State, events: list[dic
         if cached and cached[0] == version - 1:
             before = cached[1]
         else:
-            before = visibility.all_views(case, old, meta)
-        after = visibility.all_views(case, new, meta)
-        bundle = visibility.bundle(before, after)
+            before = visibility.views(case, old, meta)
+        after = visibility.advance(case, old, new, meta, before)
+        messages, streams = wire.messages(
+            session.pk, version, visibility.frames(before, after), session.streams or {}
+        )
     except Exception:
         log.exception("views for %s v%s", session.code, version)
         with _views_lock:
             _views.pop(key, None)
-        return Done(session.pk, version, events, None)
-    with _views_lock:
-        if _views.get(key, (0,))[0] < version:  # another thread may be newer
-            _views.pop(key, None)
-            _views[key] = (version, after)
-        while len(_views) > MAX_CACHED_SESSIONS:
-            _views.pop(next(iter(_views)))  # the session that changed least recently
-    return Done(session.pk, version, events, bundle)
+        return None, None, {"floor": version}
+    return after, messages, streams
 
 
 def perform(
@@ -143,10 +180,9 @@ def perform(
             )
             if first is not None:
                 return Done(session.pk, first[0], first[1], None, repeat=True)
-        old = session.state
-        new, events = rules.apply(session.case, old, action)
-        _save(session, new, action, events, actor, op_id or "")
-    return _done(session, old, new, events)
+        new, events = rules.apply(session.case, session.state, action)
+        done = _save(session, new, action, events, actor, op_id or "")
+    return done
 
 
 def perform_presence(session_id: int, changes: dict[str, int]) -> Done | None:
@@ -174,34 +210,74 @@ def perform_presence(session_id: int, changes: dict[str, int]) -> Done | None:
         if state is old:
             return None
         action = {"kind": "presence"}  # who came and went is in the events (the export cleans them)
-        _save(session, state, action, events, "system")
-    return _done(session, old, state, events)
+        done = _save(session, state, action, events, "system")
+    return done
 
 
 async def broadcast(done: Done) -> None:
-    """One group send with every viewer's patches, each already JSON text.
-
-    The in-memory layer deep-copies a message for every consumer; a string is
-    copied for free, while the nested patches of 200 players took 9 s a change
-    (bench/broadcast.py). Each consumer forwards only its own viewer's text.
-    Without patches (see ``_done``) every viewer is sent a fresh snapshot.
-    """
-    b = done.bundle
-    if b is None:
-        message = {"type": "game.resync", "v": done.version}
+    """Send each stream's frames to its group: a viewer gets a frame only for a
+    change it can see (game.wire). Without frames (see ``_cut``) every viewer is
+    sent a fresh snapshot. The lobby's count goes out by itself, coalesced."""
+    layer = get_channel_layer()
+    assert layer is not None  # the settings set one
+    if done.messages is None:
+        sends = [layer.group_send(group_name(done.session_id), {"type": "game.resync"})]
     else:
-        frames = {
-            "host": protocol.dumps(b["host"]),
-            "projector": protocol.dumps(b["projector"]),
-            "players": {pid: protocol.dumps(p) for pid, p in b["players"].items()},
-        }
-        message = {"type": "game.patch", "v": done.version, "frames": frames}
-    try:
-        await get_channel_layer().group_send(  # type: ignore[union-attr]  # settings set one
-            group_name(done.session_id), message
+        sends = [layer.group_send(group, message) for group, message in done.messages]
+    results = await asyncio.gather(*sends, return_exceptions=True)
+    for failed in [r for r in results if isinstance(r, BaseException)]:
+        # The change is saved; a client repairs a missed frame from a snapshot.
+        log.error("broadcast of session %s v%s: %r", done.session_id, done.version, failed)
+    if done.joined is not None:
+        await _lobby_count.send(done.session_id, done.version, done.joined)
+
+
+class _LobbyCount:
+    """How many have joined, to every seat of a session at most twice a second.
+
+    In a join storm every arrival would otherwise be a frame to every earlier
+    arrival; this sends the newest count, a few times a second, to all at once.
+    """
+
+    EVERY = 0.5  # seconds
+
+    def __init__(self) -> None:
+        self.last: dict[int, float] = {}
+        self.pending: dict[int, tuple[int, int]] = {}  # session id -> (version, count)
+
+    async def send(self, session_id: int, version: int, count: int) -> None:
+        wait = self.last.get(session_id, 0.0) + self.EVERY - time.monotonic()
+        if session_id in self.pending and wait > -self.EVERY:  # a send is due: the newest count
+            if version > self.pending[session_id][0]:
+                self.pending[session_id] = (version, count)
+            return
+        # (A pending send older than that was on a loop that is gone: a command's.)
+        self.pending.pop(session_id, None)
+        if wait <= 0:
+            return await self._send(session_id, version, count)
+        self.pending[session_id] = (version, count)
+        asyncio.get_running_loop().call_later(
+            wait, lambda: asyncio.ensure_future(self._send_pending(session_id))
         )
-    except Exception:  # the change is saved; clients repair a missed version by a sync
-        log.exception("broadcast of session %s v%s", done.session_id, done.version)
+
+    async def _send_pending(self, session_id: int) -> None:
+        if session_id in self.pending:
+            version, count = self.pending.pop(session_id)
+            await self._send(session_id, version, count)
+
+    async def _send(self, session_id: int, version: int, count: int) -> None:
+        self.last[session_id] = time.monotonic()
+        if len(self.last) > MAX_CACHED_SESSIONS * 10:
+            self.last.pop(next(iter(self.last)))
+        try:
+            await get_channel_layer().group_send(  # type: ignore[union-attr]
+                group_name(session_id), {"type": "game.joined", "v": version, "n": count}
+            )
+        except Exception:
+            log.exception("lobby count of session %s", session_id)
+
+
+_lobby_count = _LobbyCount()
 
 
 async def aperform(
@@ -272,8 +348,8 @@ def join(
         seat = new["players"].get(player.pid) or new["waiting"][player.pid]
         player.name = seat["name"]
         player.save(update_fields=["name"])
-        _save(locked, new, action, events, f"player:{player.pid}")
-    return player, token, _done(locked, old, new, events)
+        done = _save(locked, new, action, events, f"player:{player.pid}")
+    return player, token, done
 
 
 def seat_for(session: Session, token: str | None) -> Player | None:
@@ -363,8 +439,7 @@ def _give_seat(locked: Session, player: Player, token_hash: str, how: str) -> Do
     player.code_failures = 0
     player.save(update_fields=["token_hash", "seat_code", "code_failures"])
     SeatClaim.objects.filter(player=player).delete()
-    _save(locked, new, action, events, f"player:{player.pid}")
-    return _done(locked, old, new, events)
+    return _save(locked, new, action, events, f"player:{player.pid}")
 
 
 def reclaim_by_code(session: Session, name: str, code: str) -> tuple[Player, str, Done]:
@@ -432,8 +507,8 @@ def claim_seat(session: Session, player: Player, token_hash: str) -> tuple[SeatC
         claim = SeatClaim.objects.create(session=locked, player=player, token_hash=token_hash)
         action = {"kind": "claim", "claim": claim.cid, "player": player.pid}
         new, more = rules.apply(locked.case, state, action)  # Refused rolls back the claim
-        _save(locked, new, action, events + more, "system")
-    return claim, _done(locked, old, new, events + more)
+        done = _save(locked, new, action, events + more, "system")
+    return claim, done
 
 
 def end_claim(session: Session, claim_id: str, outcome: str) -> Done:
@@ -446,8 +521,8 @@ def end_claim(session: Session, claim_id: str, outcome: str) -> Done:
         new, events = rules.apply(locked.case, old, action)
         if claim is not None:
             claim.delete()
-        _save(locked, new, action, events, "host" if outcome == "declined" else "system")
-    return _done(locked, old, new, events)
+        done = _save(locked, new, action, events, "host" if outcome == "declined" else "system")
+    return done
 
 
 def confirm_claim(session: Session, claim_id: str) -> tuple[Player, Done]:
@@ -484,8 +559,8 @@ def merge_seats(session: Session, duplicate: str, into: str) -> Done:
         orig.code_failures = 0
         orig.save(update_fields=["token_hash", "seat_code", "code_failures"])
         SeatClaim.objects.filter(player__in=[dup, orig]).delete()
-        _save(locked, new, action, events, "host")
-    return _done(locked, old, new, events)
+        done = _save(locked, new, action, events, "host")
+    return done
 
 
 def seat_code_for_host(session: Session, pid: str) -> Player:

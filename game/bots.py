@@ -305,7 +305,7 @@ def join_seat(
 class ViewClient:
     """One websocket viewer: the view from snapshot + patches, and requests matched by ref.
 
-    A version that skips asks for ``sync``; events older than the view are
+    A frame whose ``prev`` is newer than the view (a lost frame) asks for ``sync``; events older than the view are
     dropped. ``request`` returns the ``ok`` frame once the view has caught up
     with the version it names, or raises BotError for an ``error``.
     """
@@ -377,12 +377,14 @@ class ViewClient:
         elif kind == "event":
             if self.view is None or self._syncing or frame["v"] <= self.version:
                 return  # before the snapshot, while resyncing, or already in it
-            if frame["v"] != self.version + 1:
+            if frame.get("prev", frame["v"] - 1) > self.version:  # a frame of ours was lost
                 self._syncing = True
                 await self.ws.send(json.dumps({"type": "sync"}))  # type: ignore[union-attr]
                 return
             self.view = apply_patches(self.view, frame["patch"])
             self.version = frame["v"]
+        elif kind == "joined" and self.view is not None and not self._syncing:
+            self.view = {**self.view, "joined": frame["n"]}  # not versioned
         elif kind in ("ok", "error"):
             future = self.pending.pop(frame.get("ref"), None)  # type: ignore[arg-type]
             if future is None and kind == "error" and len(self.pending) == 1:

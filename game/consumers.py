@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 
 from cases import languages
 
-from . import actions, protocol, rules, timers, visibility
+from . import actions, protocol, rules, timers, visibility, wire
 from .models import Session, normalise_code
 from .rules import _
 
@@ -138,24 +138,18 @@ def _snapshot(session: Session, viewer: str, pid: str | None) -> tuple[int, dict
 
 # --- one snapshot per viewer per version --------------------------------------------------
 
-# (session id, code, viewer, pid) -> (version, the view as JSON text). However
-# many connections ask, a viewer's snapshot is made and serialised once per
-# version. The code is in the key because an id can come back (tests).
-_snapshots: dict[tuple, tuple[int, str]] = {}
+# (session id, code, viewer, pid) -> (version, the view as JSON text, the viewer's
+# stream). However many connections ask, a viewer's snapshot is made and
+# serialised once per version. The code is in the key because an id can come
+# back (tests).
+_snapshots: dict[tuple, tuple[int, str, str]] = {}
 MAX_SNAPSHOTS = 5000
-
-
-def _cached_views(session: Session) -> dict | None:
-    """Every viewer's views at the session's version, if the actions layer has them."""
-    with actions._views_lock:
-        cached = actions._views.get((session.pk, session.code))
-    return cached[1] if cached and cached[0] == session.version else None
 
 
 def _snapshot_text(
     session_id: int, viewer: str, pid: str | None, language: str = ""
-) -> tuple[int, str] | None:
-    """The snapshot's version and view text, from the cache when the version has not moved.
+) -> tuple[int, str, str] | None:
+    """The snapshot's version, view text and stream, from the cache when the version has not moved.
 
     In the viewer's language when the case has a translation into it (cases/languages.py).
     """
@@ -169,13 +163,15 @@ def _snapshot_text(
     session = Session.objects.select_related("case_version").filter(pk=session_id).first()
     if session is None:
         return None
-    views = _cached_views(session)
+    views = actions.cached_views(session)
+    view: dict | None = None
     if views is not None:
-        view = views["players"].get(pid) if viewer == "player" else views[viewer]
-    if views is None or view is None:
+        view = views.player(pid) if pid is not None else getattr(views, viewer)
+    if view is None:
         _version, view = _snapshot(session, viewer, pid)
+    stream = visibility.stream_of(view["me"]) if pid is not None else viewer
     texts = session.case_version.texts(language) if language else {}
-    entry = (session.version, protocol.dumps(languages.translate(view, texts)))
+    entry = (session.version, protocol.dumps(languages.translate(view, texts)), stream)
     _snapshots.pop(key, None)
     _snapshots[key] = entry
     while len(_snapshots) > MAX_SNAPSHOTS:
@@ -183,34 +179,31 @@ def _snapshot_text(
     return entry
 
 
-# --- the session's current version, for pongs -----------------------------------------------
+# --- the streams' versions, for pongs ----------------------------------------------------------
 
 VERSION_FRESH = 1.0  # seconds: the database is asked at most once a second per session
-_versions: dict[int, tuple[int, float]] = {}  # session id -> (version, when read from the db)
-_version_reads: dict[int, asyncio.Future] = {}
+PONG_WAITS = (
+    False  # a pong answers with the figure it has while a fresher one is read (tests: wait)
+)
+_streams: dict[int, tuple[dict, float]] = {}  # session id -> (Session.streams, when read)
+_stream_reads: dict[int, asyncio.Future] = {}
 
 
-def _note_version(session_id: int, version: int) -> None:
-    known, read = _versions.get(session_id, (0, 0.0))
-    if version > known:
-        _versions[session_id] = (version, read)
+async def current_streams(session_id: int) -> dict:
+    """The session's stream versions (game.wire) as the database has them, at most a second old.
 
-
-async def current_version(session_id: int) -> int:
-    """The session's version as the database has it, at most a second old.
-
-    A pong carries it: a client whose own version is behind missed a frame
-    (e.g. a broadcast lost while Redis restarted) and asks for a snapshot. One
-    read per session per second, however many clients ping.
+    A pong carries the viewer's: a client whose own version is behind missed a
+    frame (e.g. a broadcast lost while Redis restarted) and asks for a snapshot.
+    One read per session per second, however many clients ping.
     """
-    known, read = _versions.get(session_id, (0, 0.0))
+    known, read = _streams.get(session_id, ({}, 0.0))
     if time.monotonic() - read < VERSION_FRESH:
         return known
     loop = asyncio.get_running_loop()
-    pending = _version_reads.get(session_id)
+    pending = _stream_reads.get(session_id)
     if pending is None or pending.done() or pending.get_loop() is not loop:
-        pending = _version_reads[session_id] = asyncio.ensure_future(_read_version(session_id))
-    if read:  # a pong never waits for the database: the next one has the fresh figure
+        pending = _stream_reads[session_id] = asyncio.ensure_future(_read_streams(session_id))
+    if read and not PONG_WAITS:  # the pong does not wait: the next one has the fresh figure
         return known
     try:
         return await asyncio.shield(pending)
@@ -218,19 +211,17 @@ async def current_version(session_id: int) -> int:
         return known
 
 
-async def _read_version(session_id: int) -> int:
+async def _read_streams(session_id: int) -> dict:
     try:
-        version = await database_sync_to_async(
-            lambda: Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
+        streams = await database_sync_to_async(
+            lambda: Session.objects.filter(pk=session_id).values_list("streams", flat=True).first()
         )()
     except Exception:
-        log.warning("could not read the version of session %s", session_id, exc_info=True)
+        log.warning("could not read the streams of session %s", session_id, exc_info=True)
         raise
-    # The database's figure is the truth (a session id can come back, with a
-    # lower version); one noted meanwhile can only be newer by a moment.
-    version = version or 0
-    _versions[session_id] = (version, time.monotonic())
-    return version
+    streams = streams or {}
+    _streams[session_id] = (streams, time.monotonic())
+    return streams
 
 
 # --- presence ---------------------------------------------------------------------------------
@@ -290,7 +281,6 @@ class _PresenceWriter:
                 await asyncio.sleep(0.2 * 2**attempt)
                 continue
             if done is not None:
-                _note_version(session_id, done.version)
                 await actions.broadcast(done)
             return
         log.error("presence of session %s not written: %s", session_id, changes)
@@ -334,7 +324,7 @@ RECEIVE_RETRY_MAX = 2.0  # seconds between two tries of a failing channel layer
 class _StaysInGroup:
     """Mixed into the consumer: a channel layer that fails does not end the connection."""
 
-    group: str | None = None
+    in_groups: tuple[str, ...] = ()  # the session's, the viewer's stream's, a seat's own
     joined_at = 0.0
     rejoin = False  # the layer failed: join again before receiving
     # What the consumer it is mixed into has (declared for the type checker only).
@@ -357,10 +347,11 @@ class _StaysInGroup:
         failures = 0
         while True:
             try:
-                if self.rejoin and self.group is not None:
-                    await self.channel_layer.group_add(self.group, self.channel_name)
+                if self.rejoin and self.in_groups:
+                    for group in self.in_groups:
+                        await self.channel_layer.group_add(group, self.channel_name)
                     self.rejoin, self.joined_at = False, time.monotonic()
-                    log.info("back in group %s after %s failures", self.group, failures)
+                    log.info("back in groups %s after %s failures", self.in_groups, failures)
                     await self._quietly(self.send_snapshot())  # what was lost meanwhile
                 return await self._layer_receive()
             except asyncio.CancelledError:
@@ -372,13 +363,18 @@ class _StaysInGroup:
                     log.warning("channel layer failed (%s); trying again", exc)
                 await asyncio.sleep(min(RECEIVE_RETRY_MAX, 0.1 * 2**failures))
 
-    async def join_group(self, group: str, *, every: float = 0.0) -> None:
-        """Join (again, when the last join is older than ``every``); a failure is not fatal."""
-        if every and time.monotonic() - self.joined_at < every:
+    async def join_groups(self, *groups: str, every: float = 0.0) -> None:
+        """Be in these groups (again, when the last join is older than ``every``),
+        and in no other; a failure is not fatal."""
+        if every and time.monotonic() - self.joined_at < every and groups == self.in_groups:
             return
-        self.group = group
+        left = [g for g in self.in_groups if g not in groups]
+        self.in_groups = groups
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            for group in left:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
             self.joined_at = time.monotonic()
         except Exception as exc:  # Redis away: the snapshot is served all the same
             log.warning("group_add failed (%s); joining again at the next ping", exc)
@@ -394,6 +390,8 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.session_id: int | None = None
         self.pid: str | None = None
+        self.stream = self.viewer  # a player's: its committee's, or the lobby's (game.wire)
+        self.joined_v = 0  # the version of the lobby count last sent
         self.present = False  # a +1 of presence is handed over; a -1 is owed
         self.limits: list[tuple] = []  # the _live keys this connection is counted in
         self.bucket = _Bucket(BUCKET_SIZE, BUCKET_RATE)
@@ -406,6 +404,15 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         except Exception:
             log.exception("connect of %s failed", self.viewer)
             await self._quietly(self._refuse_now())
+
+    def _groups(self) -> tuple[str, ...]:
+        assert self.session_id is not None
+        mine = (wire.seat_group(self.session_id, self.pid),) if self.pid is not None else ()
+        return (
+            wire.session_group(self.session_id),
+            wire.stream_group(self.session_id, self.stream),
+            *mine,
+        )
 
     async def _refuse_now(self) -> None:
         await self._error("server_error", _("Something went wrong; please try again."))
@@ -429,8 +436,11 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         self.texts = await database_sync_to_async(session.case_version.texts)(self.language)
         # The code too: a session id can come back (a test database is emptied).
         self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
-        await self.join_group(actions.group_name(session.pk))
-        # Read again, after joining the group: a change made in between is then
+        self.stream = (
+            visibility.stream_for(session.state, self.pid) if self.pid is not None else self.viewer
+        )
+        await self.join_groups(*self._groups())
+        # Read again, after joining the groups: a change made in between is then
         # either in the snapshot or in an event (an older event is skipped).
         await self.send_snapshot()
         if self.pid is not None:
@@ -488,11 +498,13 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         try:
             # Out of the group in a task of its own: a channel left in the group of
             # the in-memory layer would be sent every change for a day.
-            task = asyncio.get_running_loop().create_task(
-                self.channel_layer.group_discard(actions.group_name(session_id), self.channel_name)
-            )
-            _background.add(task)
-            task.add_done_callback(_background.discard)
+            for group in self.in_groups:
+                task = asyncio.get_running_loop().create_task(
+                    self.channel_layer.group_discard(group, self.channel_name)
+                )
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+            self.in_groups = ()
             if getattr(self, "present", False):
                 self.present = False
                 return presence_writer().add(session_id, self.pid, -1)
@@ -547,8 +559,9 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             log.info("refused frame from %s: %s", self.viewer, exc.code)
             return await self._error(exc.code, exc.reason, exc.ref, **exc.params)
         if msg.type == "ping":
-            await self.join_group(actions.group_name(self.session_id), every=REJOIN_EVERY)
-            version = await current_version(self.session_id)
+            await self.join_groups(*self._groups(), every=REJOIN_EVERY)
+            streams = await current_streams(self.session_id)
+            version = wire.seen(streams, self.viewer, self.pid, self.stream)
             return await self._send({"type": "pong", "ref": msg.ref, "v": version})
         if msg.type == "sync":
             if not _bucket(_sync_buckets, self.seat, SYNC_BUCKET_SIZE, SYNC_BUCKET_RATE).take():
@@ -577,9 +590,10 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             return await self._error(
                 "server_error", _("Something went wrong; please try again."), ref
             )
-        _note_version(self.session_id, done.version)
         # A resend of an action already applied gets the same answer as the first time.
-        await self._send({"type": "ok", "ref": ref, "v": done.version})
+        # The version is this viewer's once the change has reached it.
+        version = done.seen(self.viewer, self.pid, self.stream)
+        await self._send({"type": "ok", "ref": ref, "v": version})
 
     # --- outgoing -------------------------------------------------------------------
 
@@ -591,33 +605,59 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             return await self._refuse(
                 "no_session", _("The session no longer exists."), CLOSE_NO_SESSION
             )
-        version, view = entry
-        _versions[self.session_id] = (version, time.monotonic())  # read from the database
+        version, view, stream = entry
+        if stream != self.stream:  # moved meanwhile (a move frame lost, or not yet here)
+            self.stream = stream
+            await self.join_groups(*self._groups())
+        self.joined_v = max(self.joined_v, version)
         ref_text = protocol.dumps(ref)
         await self.send(
             text_data=f'{{"type":"snapshot","v":{version},"ref":{ref_text},"view":{view}}}'
         )
 
-    async def game_patch(self, event: dict) -> None:
-        """A change in the session: forward this viewer's patches, and only those."""
+    async def game_frames(self, event: dict) -> None:
+        """A change this viewer's stream can see: forward its patches (game.wire)."""
         try:
-            _note_version(self.session_id, event["v"])
-            frames = event["frames"]
-            patch = (
-                frames["players"].get(self.pid, "[]")
-                if self.viewer == "player"
-                else frames[self.viewer]
-            )
+            if self.pid is None:
+                prev, patch = event["prev"], event.get("shared")
+            else:
+                if event["stream"] != self.stream and "move" not in event:
+                    return  # a group this consumer has just left
+                if self.pid in event.get("left", ()):
+                    return  # moved out: its own frame comes in its seat's group
+                own = event.get("own", {}).get(self.pid)
+                if own is not None:
+                    prev, patch = own
+                else:
+                    prev = event.get("prevs", {}).get(self.pid, event["prev"])
+                    patch = event.get("shared")
+                if "move" in event:
+                    self.stream = event["move"]
+                    await self.join_groups(*self._groups())
+                    # Frames its new stream sent before this consumer joined it are lost:
+                    # when there were some, the whole view instead.
+                    streams = await current_streams(self.session_id)
+                    if wire.seen(streams, "player", self.pid, self.stream) > event["v"]:
+                        return await self.send_snapshot()
+            if patch is None:
+                return
             if self.texts:  # the case's texts in this viewer's language: values, not paths
                 patches = [
                     [path, languages.translate(v, self.texts)] for path, v in json.loads(patch)
                 ]
                 patch = protocol.dumps(patches)
-            await self.send(text_data=f'{{"type":"event","v":{event["v"]},"patch":{patch}}}')
+            await self.send(text_data=wire.event_text(event["v"], prev, patch))
         except Disconnected:
             pass  # closing: disconnect() follows
         except Exception:
             log.exception("event for %s in session %s", self.viewer, self.session_id)
+
+    async def game_joined(self, event: dict) -> None:
+        """How many have joined (not versioned: the newest count, a few times a second)."""
+        if self.pid is None or event["v"] <= self.joined_v:
+            return
+        self.joined_v = event["v"]
+        await self._send({"type": "joined", "n": event["n"], "v": event["v"]})
 
     async def game_revoke(self, event: dict) -> None:
         """A seat moved to another device (game.actions.arevoke): check this token again."""

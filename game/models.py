@@ -59,6 +59,9 @@ class Session(models.Model):
     case_version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sessions")
     state = models.JSONField()
     version = models.PositiveIntegerField(default=0)
+    # The version each stream of frames was last sent at (game.actions): a client
+    # whose version is behind its stream's missed a frame.
+    streams = models.JSONField(default=dict, blank=True)
     # Copies of state fields that queries need: the list filters on status, and
     # the timer loop looks for due timers without reading every state.
     status = models.CharField(max_length=10, default="lobby", db_index=True)

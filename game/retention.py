@@ -136,9 +136,9 @@ def purge(session: Session, *, actor: str = "system") -> bool:
         Player.objects.bulk_update(seats, ["name", "token_hash", "next_steps"], batch_size=500)
         locked.purged_at = timezone.now()
         events = [{"kind": "purge"}]
-        actions._save(locked, new, {"kind": "purge"}, events, actor)
+        done = actions._save(locked, new, {"kind": "purge"}, events, actor)
     log.info("purged the personal data of session %s", locked.code)
-    actions.broadcast_sync(actions._done(locked, old, new, events))
+    actions.broadcast_sync(done)
     return True
 
 

@@ -130,9 +130,29 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
     handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
     if handler is None:
         raise Refused("unknown", _("Unknown action."))
-    new = copy_state(state)
+    new = _copy_for(state, action)
     events = handler(case, new, **{k: v for k, v in action.items() if k != "kind"})
     return new, events
+
+
+# A player's move in their own committee changes that committee and nothing else
+# of the players or the other committees: those are shared with the old state, not
+# copied, so a vote costs what it touches (tests/test_rules_properties.py checks
+# that no action changes the state it was given).
+IN_ONE_COMMITTEE = frozenset({"vote", "lock", "idea", "reflect"})
+
+
+def _copy_for(state: State, action: dict[str, Any]) -> State:
+    if action.get("kind") in IN_ONE_COMMITTEE:
+        player = state["players"].get(action.get("player"))  # type: ignore[arg-type]
+        cid = player["committee"] if isinstance(player, dict) else None
+        if cid in state["committees"]:
+            new = {
+                k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()
+            }
+            new["committees"] = {**state["committees"], cid: copy_state(state["committees"][cid])}
+            return cast(State, new)
+    return copy_state(state)
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Viewers:
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from cases.schema import Case, Option, Outcome
@@ -430,7 +431,7 @@ def _common(case: Case, state: rules.State, meta: dict) -> View:
         "case": {"brief": case.brief, "mandate": case.mandate},
         # How many have joined, for the waiting room: a part of its own, as it
         # changes with every arrival while the rest of the session does not.
-        "joined": sum(not p["removed"] for p in state["players"].values()),
+        "joined": _joined(state),
     }
 
 
@@ -443,65 +444,19 @@ def player_view(
     common: View | None = None,
     committees: dict | None = None,
 ) -> View:
-    """What one player sees. ``common`` and ``committees`` may carry parts already made."""
-    if pid not in state["players"]:
-        return waiting_view(case, state, pid, meta, common=common)
-    player = state["players"][pid]
-    cid = None if player["removed"] else player["committee"]
-    c = state["committees"][cid] if cid else None
+    """What one player (or a seat waiting to be let in) sees.
+
+    ``common`` and ``committees`` may carry parts already made.
+    """
+    me = me_part(case, state, pid)
+    cid = me["committee"]
     if cid is not None:
         committee = (committees or {}).get(cid) or committee_part(
             case, state, cid, audience="player"
         )
     else:
         committee = None
-    return {
-        **(common or _common(case, state, meta)),
-        "committee": committee,
-        "me": {
-            "id": pid,
-            "name": player["name"],
-            "removed": player["removed"],
-            "committee": cid,
-            "role": c["roles"].get(pid) if c else None,
-            "card": _card_for(case, state, c["roles"].get(pid)) if c else None,
-            "votes": {
-                k: d["votes"][pid]
-                for k, d in rules.round_decisions(case, state, c).items()
-                if pid in d["votes"]
-            }
-            if c
-            else {},
-            "reflections": c["reflections"].get(pid, {}) if c else {},
-            "questions": [{"id": q.id, "text": q.text} for q in case.reflection]
-            if case.rounds[state["round"]].reflection
-            else [],
-        },
-    }
-
-
-def waiting_view(
-    case: Case, state: rules.State, pid: str, meta: dict, *, common: View | None = None
-) -> View:
-    """A seat that waits for the host to let it in (the lobby is locked): its name only."""
-    w = state.get("waiting", {})[pid]
-    return {
-        **(common or _common(case, state, meta)),
-        "committee": None,
-        "me": {
-            "id": pid,
-            "name": w["name"],
-            "removed": False,
-            "waiting": not w["refused"],
-            "turned_away": w["refused"],
-            "committee": None,
-            "role": None,
-            "card": None,
-            "votes": {},
-            "reflections": {},
-            "questions": [],
-        },
-    }
+    return {**(common or _common(case, state, meta)), "committee": committee, "me": me}
 
 
 def lobby_part(state: rules.State) -> dict:
@@ -529,16 +484,7 @@ def host_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None =
             ],
             "meters": [{"id": m.id, "label": m.label} for m in case.meters],
         },
-        "players": {
-            pid: {
-                "name": p["name"],
-                "committee": p["committee"],
-                "removed": p["removed"],
-                "online": p.get("online", 0) > 0,
-                "merged": p.get("merged"),
-            }
-            for pid, p in state["players"].items()
-        },
+        "players": {pid: _host_player(p) for pid, p in state["players"].items()},
         "committees": {
             cid: committee_part(case, state, cid, audience="host", maps=maps)
             for cid in state["committees"]
@@ -556,10 +502,9 @@ def claims_part(state: rules.State) -> list[dict]:
 
 
 def projector_view(case: Case, state: rules.State, meta: dict) -> View:
-    active = [p for p in state["players"].values() if not p["removed"]]
     return {
         "session": session_part(case, state, meta),
-        "lobby": {"count": len(active), "names": [p["name"] for p in active][-60:]},
+        "lobby": _room_lobby(state),
         "committees": {
             cid: committee_part(case, state, cid, audience="projector")
             for cid in state["committees"]
@@ -602,30 +547,263 @@ def patch(view: View, patches: list[Patch]) -> View:
     return view
 
 
-def all_views(case: Case, state: rules.State, meta: dict) -> dict[str, Any]:
-    """Every viewer's view of one state: the host's, the projector's, each player's."""
-    common = _common(case, state, meta)
+# --- every viewer's view by part, re-made where a change touched it ---------------------------
+
+LOBBY = "lobby"  # the stream of the seats in no committee (the waiting room, the removed)
+UNVERSIONED = ("joined",)  # refreshed a few times a second by a message of its own (game.wire)
+
+
+def me_part(case: Case, state: rules.State, pid: str) -> dict:
+    """A seat's own part of its view: name, role card, own votes and reflections."""
+    if pid not in state["players"]:
+        w = state.get("waiting", {})[pid]
+        return {
+            "id": pid,
+            "name": w["name"],
+            "removed": False,
+            "waiting": not w["refused"],
+            "turned_away": w["refused"],
+            "committee": None,
+            "role": None,
+            "card": None,
+            "votes": {},
+            "reflections": {},
+            "questions": [],
+        }
+    player = state["players"][pid]
+    cid = None if player["removed"] else player["committee"]
+    c = state["committees"][cid] if cid else None
+    return {
+        "id": pid,
+        "name": player["name"],
+        "removed": player["removed"],
+        "committee": cid,
+        "role": c["roles"].get(pid) if c else None,
+        "card": _card_for(case, state, c["roles"].get(pid)) if c else None,
+        "votes": {
+            k: d["votes"][pid]
+            for k, d in rules.round_decisions(case, state, c).items()
+            if pid in d["votes"]
+        }
+        if c
+        else {},
+        "reflections": c["reflections"].get(pid, {}) if c else {},
+        "questions": [{"id": q.id, "text": q.text} for q in case.reflection]
+        if case.rounds[state["round"]].reflection
+        else [],
+    }
+
+
+def stream_of(me: dict) -> str:
+    """The stream a seat's frames come in: its committee's, or the lobby's."""
+    return me["committee"] or LOBBY
+
+
+def stream_for(state: rules.State, pid: str) -> str:
+    """A seat's stream, from the state (no view made)."""
+    p = state["players"].get(pid)
+    return (p["committee"] if p and not p["removed"] else None) or LOBBY
+
+
+@dataclass
+class Views:
+    """Every viewer's view of one state, kept by part (never changed in place)."""
+
+    common: View  # the session as every player sees it
+    parts: dict[str, dict]  # cid -> the committee as its members see it
+    me: dict[str, dict]  # pid (seated, in the lobby, or waiting) -> the seat's own part
+    host: View
+    projector: View
+    # The seats whose own part was re-made from the views before (None: every seat's).
+    remade: frozenset[str] | None = field(default=None, compare=False)
+
+    def player(self, pid: str) -> View | None:
+        me = self.me.get(pid)
+        if me is None:
+            return None
+        cid = me["committee"]
+        return {**self.common, "committee": self.parts[cid] if cid else None, "me": me}
+
+
+def views(case: Case, state: rules.State, meta: dict) -> Views:
+    """Every viewer's view of one state, made whole."""
     maps: dict = {}
-    committees = {
+    parts = {
         cid: committee_part(case, state, cid, audience="player", maps=maps)
         for cid in state["committees"]
     }
+    me = {pid: me_part(case, state, pid) for pid in [*state["players"], *state.get("waiting", {})]}
+    host = host_view(case, state, meta, maps=maps)
+    return Views(_common(case, state, meta), parts, me, host, projector_view(case, state, meta))
+
+
+# Top-level keys of the state that no view shows or that only the host's lobby shows.
+_NOT_COMMON = frozenset(
+    {"players", "committees", "waiting", "claims", "lobby_locked", "seq", "seed"}
+)
+
+
+@dataclass
+class Touched:
+    """What a change can have changed, found by comparing the states (no view is made)."""
+
+    common: bool  # the session itself: every view may have changed
+    committees: set[str]
+    seats: set[str]  # players and waiting seats whose own record changed, came or went
+    lobby: bool  # the host's lobby part (waiting seats, claims, the lobby's lock)
+
+
+def touched(old: rules.State, new: rules.State) -> Touched:
+    o: dict[str, Any] = dict(old)
+    n: dict[str, Any] = dict(new)
+    common = any(o.get(k) != n.get(k) for k in (o.keys() | n.keys()) - _NOT_COMMON)
+    committees = {
+        cid
+        for cid in old["committees"].keys() | new["committees"].keys()
+        if old["committees"].get(cid) != new["committees"].get(cid)
+    }
+    seats: set[str] = set()
+    for table in ("players", "waiting"):
+        a: dict[str, Any] = o.get(table, {})
+        b: dict[str, Any] = n.get(table, {})
+        for pid in a.keys() | b.keys():
+            if a.get(pid) != b.get(pid):
+                seats.add(pid)
+                for p in (a.get(pid), b.get(pid)):
+                    if p and p.get("committee"):
+                        committees.add(p["committee"])
+    lobby = any(o.get(k) != n.get(k) for k in ("waiting", "claims", "lobby_locked"))
+    return Touched(common, committees, seats, lobby)
+
+
+def advance(case: Case, old: rules.State, new: rules.State, meta: dict, before: Views) -> Views:
+    """The views of ``new``, re-making only the parts the change from ``old`` touched."""
+    t = touched(old, new)
+    if t.common:
+        return views(case, new, meta)
+    maps: dict = {}
+    parts, me = dict(before.parts), dict(before.me)
+    host_c = dict(before.host["committees"])
+    room_c = dict(before.projector["committees"])
+    remake = set(t.seats)
+    for cid in t.committees:
+        if cid not in new["committees"]:
+            for table in (parts, host_c, room_c):
+                table.pop(cid, None)
+            continue
+        parts[cid] = committee_part(case, new, cid, audience="player", maps=maps)
+        host_c[cid] = committee_part(case, new, cid, audience="host", maps=maps)
+        room_c[cid] = committee_part(case, new, cid, audience="projector")
+        remake.update(rules.active_members(new, cid))
+        if cid in old["committees"]:
+            remake.update(rules.active_members(old, cid))
+    waiting = new.get("waiting", {})
+    for pid in remake:
+        if pid in new["players"] or pid in waiting:
+            me[pid] = me_part(case, new, pid)
+        else:
+            me.pop(pid, None)
+    host = {**before.host, "committees": host_c}
+    room = {**before.projector, "committees": room_c}
+    if t.seats & (old["players"].keys() | new["players"].keys()):
+        host["players"] = dict(before.host["players"])
+        for pid in t.seats:
+            if pid in new["players"]:
+                host["players"][pid] = _host_player(new["players"][pid])
+            else:
+                host["players"].pop(pid, None)
+        room["lobby"] = _room_lobby(new)
+    if t.lobby:
+        host["lobby"], host["claims"] = lobby_part(new), claims_part(new)
+    common = {**before.common, "joined": _joined(new)} if t.seats else before.common
+    return Views(common, parts, me, host, room, frozenset(remake))
+
+
+@dataclass
+class Frames:
+    """One change as each stream's patches: what goes to whom (game.actions adds versions).
+
+    ``streams``: stream -> (the patches every seat of it gets, the seats that get
+    their own instead, the seats that left it); ``moved``: the seats that changed
+    stream, each with its whole patches; ``host``/``projector``: theirs.
+    """
+
+    streams: dict[str, tuple[list[Patch], dict[str, list[Patch]], list[str]]]
+    moved: dict[str, tuple[str, str, list[Patch]]]  # pid -> (from, to, patches)
+    host: list[Patch]
+    projector: list[Patch]
+
+
+def _versioned(common: View) -> View:
+    return {k: v for k, v in common.items() if k not in UNVERSIONED}
+
+
+def frames(before: Views, after: Views) -> Frames:
+    """What each viewer must be sent to go from ``before`` to ``after``; nothing for the rest."""
+    common = diff(_versioned(before.common), _versioned(after.common))
+    streams: dict[str, tuple[list[Patch], dict[str, list[Patch]], list[str]]] = {}
+    moved: dict[str, tuple[str, str, list[Patch]]] = {}
+
+    def stream(sid: str) -> tuple[list[Patch], dict[str, list[Patch]], list[str]]:
+        if sid not in streams:
+            part_b = before.parts.get(sid) if sid != LOBBY else None
+            part_a = after.parts.get(sid) if sid != LOBBY else None
+            shared = common + ([[["committee"], part_a]] if part_b != part_a else [])
+            streams[sid] = (shared, {}, [])
+        return streams[sid]
+
+    if common:
+        for sid in [*after.parts, LOBBY]:
+            stream(sid)
+    else:
+        for sid, part in after.parts.items():
+            if before.parts.get(sid) is not part:
+                stream(sid)
+    seats = after.me.keys() if after.remade is None else after.remade
+    for pid in seats:
+        me = after.me.get(pid)
+        old_me = before.me.get(pid)
+        if me is None:
+            if old_me is not None:  # merged away: its sockets are closed (game.actions.arevoke)
+                stream(stream_of(old_me))[2].append(pid)
+            continue
+        if old_me is None:
+            continue  # a new seat: its first connection gets a snapshot
+        was, now = stream_of(old_me), stream_of(me)
+        if was != now:
+            patches = diff(before.player(pid) or {}, after.player(pid) or {})
+            moved[pid] = (was, now, patches)
+            stream(was)[2].append(pid)
+        elif me is not old_me and me != old_me:
+            shared, own, _left = stream(now)
+            own[pid] = [*shared, [["me"], me]]
+    if after.remade is None:
+        for pid, old_me in before.me.items():
+            if pid not in after.me:  # merged away: its sockets are closed (game.actions.arevoke)
+                stream(stream_of(old_me))[2].append(pid)
+    streams = {sid: s for sid, s in streams.items() if s[0] or s[1] or s[2]}
+    return Frames(
+        streams,
+        moved,
+        diff(before.host, after.host),
+        diff(before.projector, after.projector),
+    )
+
+
+def _joined(state: rules.State) -> int:
+    return sum(not p["removed"] for p in state["players"].values())
+
+
+def _host_player(p: Any) -> dict:
     return {
-        "host": host_view(case, state, meta, maps=maps),
-        "projector": projector_view(case, state, meta),
-        "players": {
-            pid: player_view(case, state, pid, meta, common=common, committees=committees)
-            for pid in [*state["players"], *state.get("waiting", {})]
-        },
+        "name": p["name"],
+        "committee": p["committee"],
+        "removed": p["removed"],
+        "online": p.get("online", 0) > 0,
+        "merged": p.get("merged"),
     }
 
 
-def bundle(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The patches for every viewer between two ``all_views`` results."""
-    return {
-        "host": diff(old["host"], new["host"]),
-        "projector": diff(old["projector"], new["projector"]),
-        "players": {
-            pid: diff(old["players"].get(pid, {}), view) for pid, view in new["players"].items()
-        },
-    }
+def _room_lobby(state: rules.State) -> dict:
+    active = [p for p in state["players"].values() if not p["removed"]]
+    return {"count": len(active), "names": [p["name"] for p in active][-60:]}

@@ -88,3 +88,14 @@ def _fresh_limits():
 def _fixed_game_seed(settings):
     """Sessions draw personas and cards with a seed: a fixed one keeps tests repeatable."""
     settings.GAME_SEED = 0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streams(monkeypatch):
+    """A pong reads the streams' versions from the database every time (no second-old
+    figure), so a test's client knows at once which changes it is to wait for."""
+    from game import consumers
+
+    monkeypatch.setattr(consumers, "VERSION_FRESH", 0.0)
+    monkeypatch.setattr(consumers, "PONG_WAITS", True)
+    consumers._streams.clear()

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from game import actions, protocol
-from game.consumers import BUCKET_SIZE, presence_settled, seat_cookie
+from game.consumers import BUCKET_RATE, BUCKET_SIZE, presence_settled, seat_cookie
 from game.models import Event, Session
 from tests.support import QUIET, WAIT, Client, connect, everyone_until, player_client
 
@@ -194,16 +194,13 @@ async def test_a_vote_reaches_the_committee_the_host_and_the_projector_only_as_p
     host, projector = await people.host(), await people.projector()
     bo, dan, cai = await people.player("Bo"), await people.player("Dan"), await people.player("Cai")
     v = await people.settle(host, projector, bo, dan, cai)
+    cai_before = len(cai.events)
 
     ok = await bo.send(type="vote", key="fokus", value=["f1"], ref="v1")
     assert ok == {"type": "ok", "ref": "v1", "v": v + 1}
     bo_event, dan_event = await bo.event(), await dan.event()
-    host_event, projector_event, cai_event = (
-        await host.event(),
-        await projector.event(),
-        await cai.event(),
-    )
-    for frame in (bo_event, dan_event, host_event, projector_event, cai_event):
+    host_event, projector_event = await host.event(), await projector.event()
+    for frame in (bo_event, dan_event, host_event, projector_event):
         assert frame["v"] == v + 1
     # Committee 1 sees the tally and who voted; Bo also sees his own vote.
     decision = dan.view["committee"]["decisions"][0]
@@ -220,9 +217,10 @@ async def test_a_vote_reaches_the_committee_the_host_and_the_projector_only_as_p
     seen = projector.view["committees"]["1"]["decisions"][0]
     assert seen["votes"] == 1 and "tally" not in seen and "voted" not in seen
     assert "Bo" not in json.dumps(seen) and "f1" not in json.dumps(seen)
-    assert cai_event["patch"] == []
+    # Cai sits in committee 2: a vote in committee 1 sends him no frame at all.
     for client in (bo, dan, host, projector, cai):
         assert await client.nothing()
+    assert len(cai.events) == cai_before
 
 
 async def test_the_projector_sees_the_idea_wall_but_no_private_tally(formed_session, people):
@@ -351,6 +349,7 @@ async def test_a_player_acts_only_in_their_own_seat(formed_session, seats, peopl
 async def test_a_burst_of_frames_is_slowed_down(formed_session, people):
     bo = await people.player("Bo")
     await people.settle(bo)
+    await asyncio.sleep(2 / BUCKET_RATE)  # the bucket full again after settle's ping
     burst = 2 * BUCKET_SIZE
     for i in range(burst):
         await bo.communicator.send_to(text_data=json.dumps({"type": "ping", "ref": i}))
@@ -551,9 +550,8 @@ async def test_the_host_injects_into_one_committee_and_into_all(formed_session, 
     host, bo, cai = await people.host(), await people.player("Bo"), await people.player("Cai")
     await people.settle(host, bo, cai)
     ok = await host.send(type="inject", card="e1", committee="2")
-    bo_event = await bo.event()
     await everyone_until([host, cai], ok["v"])
-    assert bo_event["patch"] == []
+    assert await bo.nothing()  # committee 1 is sent no frame for committee 2's card
     assert "inject:e1" in [d["key"] for d in cai.view["committee"]["decisions"]]
     assert "inject:e1" not in [d["key"] for d in bo.view["committee"]["decisions"]]
     assert (await host.send(type="inject", card="e1", committee="2"))["code"] == "invalid"
@@ -662,7 +660,7 @@ async def test_a_change_the_server_cannot_cut_into_patches_reaches_everyone_as_a
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in a view")
 
-    monkeypatch.setattr("game.visibility.all_views", broken)
+    monkeypatch.setattr("game.visibility.advance", broken)
     answer = await bo.send(type="vote", key="fokus", value=["f1"], ref=7)
     monkeypatch.undo()
     assert answer["type"] == "ok"  # the vote is saved: no "try again" that would vote twice
@@ -697,3 +695,23 @@ async def test_a_seat_that_reconnects_in_a_loop_is_refused(formed_session, seats
     dan = Client(player_client(formed_session, seats["Dan"][1]), "Dan")
     assert (await dan.connect())["type"] == "snapshot"
     await dan.close()
+
+
+async def test_a_seat_formed_into_a_committee_then_gets_its_committees_frames_only(
+    session, seats, people
+):
+    """A phone in the lobby gets its committee by a frame of its own seat, and from then
+    on the frames of that committee, and no longer the lobby's."""
+    bo, eva = await people.player("Bo"), await people.player("Eva")
+    await people.settle(bo, eva)
+    ok = await host_does(session, kind="form")
+    await everyone_until([bo, eva], ok)
+    assert bo.view["committee"]["id"] != eva.view["committee"]["id"]
+    bo_seen = len(bo.events)
+    ok = await eva.send(type="vote", key="fokus", value=["f1"])
+    assert ok["type"] == "error"  # not started: refused, nothing sent
+    v = await host_does(session, kind="start")
+    await everyone_until([bo, eva], v)
+    assert bo.view["session"]["status"] == "running" and len(bo.events) == bo_seen + 1
+    await bo.send(type="vote", key="fokus", value=["f1"])
+    assert await eva.nothing()  # another committee's vote: no frame

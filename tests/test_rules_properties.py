@@ -172,7 +172,7 @@ def random_play(data, *, views: bool) -> None:
         state, _ = rules.apply(CASE, state, {"kind": "start"})
     clock, version, versions = 1_000_000.0, 0, []
     voters: dict[tuple[str, str], set[str]] = defaultdict(set)  # every vote the rules took
-    old_views = visibility.all_views(CASE, state, META) if views else None
+    old_views = visibility.views(CASE, state, META) if views else None
     for _step in range(data.draw(st.integers(5, 80), label="steps")):
         clock += data.draw(st.integers(0, 300))
         action = data.draw(next_action(state, clock), label="action")
@@ -189,7 +189,8 @@ def random_play(data, *, views: bool) -> None:
         check_step(before, new, action, events, voters)
         check_state(new, voters)
         if views:
-            old_views = check_views(new, old_views)
+            assert old_views is not None
+            old_views = check_views(before, new, old_views)
         state = new
     assert versions == list(range(1, len(versions) + 1))  # one version per applied action
 
@@ -253,21 +254,35 @@ def check_step(before: dict, new: dict, action: dict, events: list, voters: dict
             assert e["by"] in rules.active_members(before, e["committee"])
 
 
-def check_views(state: dict, old: dict) -> dict:
-    """Every viewer's view of the new state: private parts private; patches rebuild it."""
-    new = visibility.all_views(CASE, state, META)
-    sent = json.loads(json.dumps(visibility.bundle(old, new)))  # as a client receives it
-    fresh = json.loads(json.dumps(new))
-    assert visibility.patch(json.loads(json.dumps(old["host"])), sent["host"]) == fresh["host"]
-    assert (
-        visibility.patch(json.loads(json.dumps(old["projector"])), sent["projector"])
-        == fresh["projector"]
-    )
-    for pid, view in fresh["players"].items():
-        before = json.loads(json.dumps(old["players"].get(pid, {})))
-        assert visibility.patch(before, sent["players"][pid]) == view, pid
+def check_views(old_state: dict, state: dict, old: visibility.Views) -> visibility.Views:
+    """The views re-made where the change touched them equal views made whole; every
+    viewer's frames rebuild its new view; a viewer sent no frame saw no change."""
+    new = visibility.advance(CASE, old_state, state, META, old)
+    fresh = visibility.views(CASE, state, META)
+    assert new == fresh
+    frames = json.loads(json.dumps(visibility.frames(old, new).__dict__))  # as sent
+    wire = lambda view: json.loads(json.dumps(view))  # noqa: E731
+    assert visibility.patch(wire(old.host), frames["host"]) == wire(fresh.host)
+    assert visibility.patch(wire(old.projector), frames["projector"]) == wire(fresh.projector)
+    for pid in fresh.me:
+        view = wire(fresh.player(pid))
+        before = old.player(pid)
+        if before is None:
+            continue  # a new seat: its first connection gets a snapshot
+        before = wire(before)
+        if pid in frames["moved"]:
+            patches = frames["moved"][pid][2]
+        else:
+            shared, own, left = frames["streams"].get(
+                visibility.stream_of(view["me"]), ([], {}, [])
+            )
+            assert pid not in left
+            patches = own.get(pid, shared)
+        got = visibility.patch(before, patches)
+        got["joined"] = view["joined"]  # not versioned: a message of its own
+        assert got == view, pid
         check_player_view(state, pid, view)
-    check_projector_view(state, fresh["projector"])
+    check_projector_view(state, wire(fresh.projector))
     return new
 
 

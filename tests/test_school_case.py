@@ -485,8 +485,16 @@ async def test_an_english_player_reads_no_danish_text_of_the_school_case_in_any_
         return done
 
     monkeypatch.setattr(actions, "perform", perform_and_tell)
+    # Formed first, and the reader in its committee's stream before the game runs on.
+    done = await database_sync_to_async(perform_and_tell)(
+        session.pk, {"kind": "form"}, actor="host"
+    )
+    await reader.until(done.version)
+    look()
     # The game runs in the database thread while the reader takes each change as it arrives.
-    game = asyncio.ensure_future(database_sync_to_async(play_whole_game)(session, seed=3))
+    game = asyncio.ensure_future(
+        database_sync_to_async(play_whole_game)(session, seed=3, form=False)
+    )
     while not game.done():
         # receive_nothing waits without cancelling the consumer (a timed-out receive would).
         if await reader.communicator.receive_nothing(0.2):

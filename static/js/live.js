@@ -324,16 +324,22 @@
         render();
       } else if (msg.type === "event") {
         if (client.version == null || syncing || msg.v <= client.version) return;
-        if (msg.v === client.version + 1) {
+        // A frame comes only for a change this viewer can see; "prev" is the
+        // version of the last one sent to it before (docs/protocol.md).
+        var prev = msg.prev != null ? msg.prev : msg.v - 1;
+        if (prev <= client.version) {
           applyPatch(client.view, msg.patch || []);
           client.version = msg.v;
           render();
         } else {
           requestSync();  // a gap: at-most-once delivery lost one; ask for the whole view
         }
+      } else if (msg.type === "joined") {
+        // How many have joined: not versioned, the newest count a few times a second.
+        if (client.view != null && !syncing) { client.view.joined = msg.n; render(); }
       } else if (msg.type === "pong") {
-        // The session's version: behind it, this client missed a frame (a lost
-        // broadcast). Give the event a moment to arrive, then ask for the view.
+        // The version of the last frame sent to this viewer: behind it, this client
+        // missed one (a lost broadcast). Give it a moment to arrive, then ask for the view.
         if (msg.v != null && client.version != null && msg.v > client.version && !syncing && !gapTimer) {
           var behind = msg.v;
           gapTimer = setTimeout(function () {
