@@ -24,9 +24,22 @@ Score = Annotated[int, Field(ge=0, le=100)]
 # one click decide the game.
 Delta = Annotated[int, Field(ge=-50, le=50)]
 
-TASK_TYPES = ("choice", "seats", "rank", "card", "ideas", "catalyst", "budget", "invite")
-# Played by one role (its actor), not voted on by the committee.
-PLAYED_TYPES = ("catalyst", "invite")
+TASK_TYPES = (
+    "choice",
+    "seats",
+    "rank",
+    "card",
+    "ideas",
+    "catalyst",
+    "budget",
+    "invite",
+    "frame",
+)
+# Played by one role (its actor), not voted on by the committee: the catalyst's
+# tool, the facilitator's invitation, the igangsætter's frame.
+PLAYED_TYPES = ("catalyst", "invite", "frame")
+# Decided by picking one option (a card's, a tool, a guest, a frame).
+ONE_PICK_TYPES = ("card", *PLAYED_TYPES)
 # Top-level lists a task can take its options from.
 SOURCES = ("framings", "couplings", "catalysts")
 
@@ -108,6 +121,17 @@ class Absence(Strict):
     effects: Effects = Effects()
 
 
+class FrameTest(Strict):
+    """A frame's test when the council decides: does the committee deliver what it set out to?
+
+    ``when`` all hold: the frame is kept (``kept``); otherwise it is broken.
+    """
+
+    when: list[Condition] = Field(min_length=1)
+    kept: Absence
+    broken: Absence
+
+
 class Option(Strict):
     id: Id
     label: str = Field(min_length=1)
@@ -119,6 +143,7 @@ class Option(Strict):
     unlocks: list[str] = []  # idea cards it unlocks (catalyst tools)
     answers: list[str] = []  # a focus: the idea cards that answer it in a recommendation
     due: Absence | None = None  # a promise: what comes due when the council decides
+    test: FrameTest | None = None  # a frame: what the council tests, kept or broken
     politician_card: bool = False  # choosing it is playing the politician card
 
 
@@ -210,7 +235,9 @@ class Budget(Strict):
 
 class Task(Strict):
     id: Id
-    type: Literal["choice", "seats", "rank", "card", "ideas", "catalyst", "budget", "invite"]
+    type: Literal[
+        "choice", "seats", "rank", "card", "ideas", "catalyst", "budget", "invite", "frame"
+    ]
     prompt: str = Field(min_length=1)
     help: str = ""
     options: list[Option] = []  # choice, rank
@@ -225,7 +252,7 @@ class Task(Strict):
     keep: Annotated[int, Field(ge=1, le=20)] = 5  # ideas: how many go forward
     per_idea: Effects = Effects()  # ideas: what each player-written idea adds at the lock
     from_task: str | None = None  # budget: the ideas task whose kept ideas are on offer
-    actor: str | None = None  # catalyst, invite: the only role that may play it
+    actor: str | None = None  # catalyst, invite, frame: the only role that may play it
     price: Effects = Effects()  # invite: what bringing a left-out stakeholder back costs
     required: bool = True  # must be locked before the committee is done
     public: bool = False  # the projector may show its tally
@@ -233,7 +260,7 @@ class Task(Strict):
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> Task:
-        if self.type in ("choice", "rank") and not (self.options or self.source):
+        if self.type in ("choice", "rank", "frame") and not (self.options or self.source):
             raise ValueError(f"a {self.type} task needs options or a source")
         if self.type == "card" and self.deck is None:
             raise ValueError("a card task needs a deck (dilemmas or events)")
@@ -362,7 +389,7 @@ class Case(Strict):
         return self._by_id["idea_card"].get(card_id)
 
     def task_options(self, task: Task) -> list[Option]:
-        """The options of a choice, rank or catalyst task (seats, ideas: see the rules)."""
+        """The options of a choice, rank, catalyst or frame task (seats, ideas: see the rules)."""
         if task.type == "catalyst":
             return list(self.catalysts)
         return list(task.options) if task.options else list(getattr(self, task.source or "", []))
@@ -438,6 +465,10 @@ def _reference_errors(case: Case):
                     yield f"{path}[{i}].answers[{j}]: unknown idea card '{card_id}'"
             if o.due is not None:
                 yield from effects(f"{path}[{i}].due.effects", o.due.effects)
+            if o.test is not None:
+                yield from conditions(f"{path}[{i}].test", o.test.when)
+                yield from effects(f"{path}[{i}].test.kept.effects", o.test.kept.effects)
+                yield from effects(f"{path}[{i}].test.broken.effects", o.test.broken.effects)
 
     def cards(path: str, deck: list[Card]):
         yield from dupes(path, [c.id for c in deck])

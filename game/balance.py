@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from cases.schema import PLAYED_TYPES, Case, Effects, Option
+from cases.schema import ONE_PICK_TYPES, PLAYED_TYPES, Case, Effects, Option
 
 from . import rules
 
@@ -155,7 +155,7 @@ def _fit_budget(case: Case, c: rules.Committee, order: list[str]) -> list[str]:
 def _random_value(g: Game, task: Any, d: rules.Decision) -> Any:
     rng, case, c = g.rng, g.case, g.c
     ids = [o.id for o in _options(g, d)]
-    if task.type in ("card", "catalyst", "invite"):
+    if task.type in ONE_PICK_TYPES:
         return rng.choice(ids) if ids else None
     if task.type == "rank":
         return rng.sample(ids, len(ids))
@@ -188,7 +188,7 @@ def _label_value(g: Game, task: Any, d: rules.Decision) -> Any:
     ids = [o.id for o in options]
     if task.type == "invite":  # the left-out stakeholder whose seat sounds best
         return max(ids, key=lambda x: seat_score(case, x)) if ids else None
-    if task.type in ("card", "catalyst"):
+    if task.type in ONE_PICK_TYPES:  # a card, a tool, a frame: the nicest label
         return ids[0]
     if task.type == "rank":
         return ids
@@ -199,7 +199,7 @@ def _candidates(g: Game, task: Any, d: rules.Decision, weak_first: bool) -> list
     """The values a greedy policy tries for one decision."""
     case, c, rng = g.case, g.c, g.rng
     ids = [o.id for o in _options(g, d)]
-    if task.type in ("card", "catalyst", "invite"):
+    if task.type in ONE_PICK_TYPES:
         return ids
     if task.type == "seats":
         weak = [s for s in weak_voices(case) if s in ids]

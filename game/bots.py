@@ -35,6 +35,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from cases.schema import ONE_PICK_TYPES, PLAYED_TYPES
+
 from .visibility import patch as apply_patches
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,8 @@ DEFAULT_PACE = 0.4  # mean think time in seconds: a bot pauses 0.2-0.6 s between
 TICK = 0.1  # how often a waiting bot looks at the clock (grace periods)
 REQUEST_TIMEOUT = 15.0  # an action with no ok/error after this is given up
 POLITICIAN_RATE = 0.1  # how often a lead locks its own vote against the majority
-CATALYST_RATE = 0.6  # how often the katalysator plays a catalyst tool
-PLAYED = ("catalyst", "invite")  # played by one role, not voted on (cases.schema.PLAYED_TYPES)
+CATALYST_RATE = 0.6  # how often a role plays its move (a tool, an invitation, a frame)
+PLAYED = PLAYED_TYPES  # played by one role, not voted on: tool, invitation, frame
 # Close codes after which reconnecting cannot help (see game.consumers).
 FATAL_CLOSE = {4401, 4403, 4404}
 
@@ -106,7 +108,7 @@ def choose_value(d: dict, rng: random.Random, ideas: list[dict] | None = None) -
     """
     ids = [o["id"] for o in d["options"]]
     kind = d["type"]
-    if kind in ("card", "catalyst", "invite"):
+    if kind in ONE_PICK_TYPES:
         return rng.choice(ids)
     if kind == "rank":
         order = list(ids)

@@ -27,6 +27,8 @@ from typing import Any
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext
 
+from cases.schema import PLAYED_TYPES
+
 from .charts import meter_chart_svg
 from .models import Session
 from .readmodel import ReadModel
@@ -160,7 +162,7 @@ def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
     rows = []
     for index, round_ in enumerate(case.rounds):
         for task in round_.tasks:
-            if task.type not in ("choice", "seats", "card", "budget", "catalyst", "invite", "rank"):
+            if task.type not in ("choice", "seats", "card", "budget", "rank", *PLAYED_TYPES):
                 continue
             cells: list[dict[str, Any]] = []
             for c in committees:
@@ -308,6 +310,7 @@ def _facts(goal: str, committees: list[dict]) -> tuple[list[str], list[str]]:
                     if invite and invite["labels"]
                     else ""
                 )
+                + "".join("; " + _frame_fact(f) for f in c["frames"])
             )
         elif goal == "LG4":
             # Against the majority first: they are the talk's politician card.
@@ -585,3 +588,14 @@ def debrief(session: Session) -> dict[str, Any]:
         "personas_scored": any(c["personas_scored"] for c in committees),
         "stances_recorded": any(c["stances_recorded"] for c in committees),
     }
+
+
+def _frame_fact(frame: dict) -> str:
+    """The igangsætter's frame, and whether it held when the council tested it."""
+    if frame["kept"] is None:
+        return gettext("the initiator set the frame %(frame)s") % {
+            "frame": _names([frame["label"]])
+        }
+    if frame["kept"]:
+        return gettext("the initiator's frame %(frame)s held") % {"frame": _names([frame["label"]])}
+    return gettext("the initiator's frame %(frame)s broke") % {"frame": _names([frame["label"]])}

@@ -28,6 +28,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from cases.schema import PLAYED_TYPES
+
 from . import rules
 from .models import Event, Session
 from .readmodel import ReadModel, history_of, labels_of, pid_order, prompt_of
@@ -215,7 +217,7 @@ class _Report:
                 continue
             labels, ids = labels_of(self.case, c, d, e["value"], self.text)
             majority = ""
-            if rules.task_of(self.case, d).type not in ("ideas", "catalyst"):
+            if rules.task_of(self.case, d).type not in ("ideas", *PLAYED_TYPES):
                 # Votes are frozen once a decision is locked, so this is the majority it was locked against.
                 majority = SEP.join(
                     labels_of(self.case, c, d, rules.plurality(self.case, c, d), self.text)[0]

@@ -59,7 +59,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from cases.schema import Case, Condition
+from cases.schema import PLAYED_TYPES, Case, Condition
 
 from . import rules
 from .models import Event, Session
@@ -73,9 +73,8 @@ from .visibility import (
 )
 
 # Task types whose decisions are "key": a committee's path is the choices it made.
-KEY_TYPES = ("choice", "seats", "card", "budget", "catalyst", "invite")
-# Played by one role, not voted on: no majority to lock against.
-PLAYED_TYPES = ("catalyst", "invite")
+KEY_TYPES = ("choice", "seats", "card", "budget", *PLAYED_TYPES)
+# PLAYED_TYPES (cases.schema): played by one role, not voted on: no majority to lock against.
 
 
 def holds(case: Case, c: rules.Committee, cond: Condition) -> bool:
@@ -458,6 +457,11 @@ class ReadModel:
             "decisions": decisions,
             "politician_cards": [x for x in decisions if x["politician_card"]],
             "politician_card_count": c["politician_cards"],
+            # The igangsætter's frames and what the council's test made of them.
+            "frames": [
+                {"key": key, "option": o.id, "label": o.label, "kept": kept}
+                for key, o, kept in rules.frame_tests(case, c)
+            ],
             "log": [
                 {
                     "round": e["round"],

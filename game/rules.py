@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from cases.schema import PLAYED_TYPES, Case, Condition, Effects, Option, Task
+from cases.schema import ONE_PICK_TYPES, PLAYED_TYPES, Case, Condition, Effects, Option, Task
 
 from .state import Committee, Decision, Goal, Idea, Options, Player, State, Waiting
 from .text import BadText, clean_text
@@ -358,7 +358,7 @@ def plurality(case: Case, c: Committee, d: Decision) -> Any:
         return None
     order = [o.id for o in options_of(case, c, d)]
     ranked = sorted(order, key=lambda o: (-counts.get(o, 0), order.index(o)))
-    if task.type in ("card", "catalyst", "invite"):
+    if task.type in ONE_PICK_TYPES:
         return ranked[0]
     if task.type == "rank":
         return ranked
@@ -379,7 +379,7 @@ def _check_value(case: Case, c: Committee, d: Decision, value: Any) -> Any:
     """Refuse a vote that does not fit its task; return it normalised."""
     task = task_of(case, d)
     ids = [o.id for o in options_of(case, c, d)]
-    if task.type in ("card", "catalyst", "invite"):
+    if task.type in ONE_PICK_TYPES:
         if not isinstance(value, str) or value not in ids:
             raise Refused("invalid", _("Choose one of the options."))
         return value
@@ -553,15 +553,40 @@ def chosen_options(case: Case, c: Committee, d: Decision) -> list[Option]:
 
 
 def _promises_come_due(case: Case, cid: str, c: Committee, index: int) -> list[Event]:
-    """What the committee promised comes due when the council decides."""
+    """What the committee promised comes due when the council decides; then its frame is tested.
+
+    The frames last: the council judges the committee by what it delivered,
+    promises included, against what its igangsætter said it set out to do.
+    """
     events: list[Event] = []
-    for key, d in sorted(c["decisions"].items()):
-        for option in chosen_options(case, c, d):
-            if option.due is not None:
-                _apply_effects(c, option.due.effects)
-                c["log"].append({"round": index, "key": key, "text": option.due.text})
-                events.append({"kind": "due", "committee": cid, "key": key, "option": option.id})
+    chosen = [(k, o) for k, d in sorted(c["decisions"].items()) for o in chosen_options(case, c, d)]
+    for key, option in chosen:
+        if option.due is not None:
+            _apply_effects(c, option.due.effects)
+            c["log"].append({"round": index, "key": key, "text": option.due.text})
+            events.append({"kind": "due", "committee": cid, "key": key, "option": option.id})
+    for key, option in chosen:
+        if option.test is not None:
+            kept = _all_hold(case, c, option.test.when)
+            result = option.test.kept if kept else option.test.broken
+            _apply_effects(c, result.effects)
+            c["log"].append({"round": index, "key": key, "text": result.text})
+            c.setdefault("frames", {})[key] = kept
+            events.append(
+                {"kind": "frame", "committee": cid, "key": key, "option": option.id, "kept": kept}
+            )
     return events
+
+
+def frame_tests(case: Case, c: Committee) -> list[tuple[str, Option, bool | None]]:
+    """The committee's locked frames: (key, option, kept), kept None until the council decides."""
+    tested = c.get("frames", {})
+    return [
+        (key, option, tested.get(key))
+        for key, d in sorted(c["decisions"].items())
+        for option in chosen_options(case, c, d)
+        if option.test is not None
+    ]
 
 
 # --- roles ----------------------------------------------------------------------------
@@ -1166,15 +1191,20 @@ def _decision(case: Case, state: State, pid: str, key: Any) -> tuple[str, Commit
     return cid, c, d
 
 
+# Why a played task takes no votes: it is one role's move (PLAYED_TYPES).
+_PLAYED_NOT_VOTED = {
+    "catalyst": _("The catalyst tool is played, not voted on."),
+    "invite": _("The invitation is the facilitator's to make, not voted on."),
+    "frame": _("The frame is set by the %(role)s, not voted on."),
+}
+
+
 def _vote(case: Case, state: State, *, player: str, key: str, value: Any) -> list[Event]:
     cid, c, d = _decision(case, state, player, key)
     task = task_of(case, d)
-    if task.type == "catalyst":
-        raise Refused("not_allowed", _("The catalyst tool is played, not voted on."))
-    if task.type == "invite":
-        raise Refused(
-            "not_allowed", _("The invitation is the facilitator's to make, not voted on.")
-        )
+    if task.type in PLAYED_TYPES:
+        role = case.role(task.actor or "")
+        raise Refused("not_allowed", _PLAYED_NOT_VOTED[task.type], role=role.name if role else "")
     if task.type == "budget" and not _kept(c, task):
         raise Refused("invalid", _("No ideas went forward to choose from."))
     d["votes"][player] = _check_value(case, c, d, value)

@@ -121,6 +121,7 @@ class Committee(TypedDict):
     politician_cards: int
     reflections: dict[str, dict[str, str]]  # pid -> question id -> text
     council: NotRequired[Council]
+    frames: NotRequired[dict[str, bool]]  # frame decision key -> kept, once the council decides
     stances: NotRequired[dict[str, dict[str, StakeholderState]]]  # round -> stakeholders
     goals: NotRequired[dict[str, Goal]]  # pid -> goal, at the end
     persona_scores: NotRequired[dict[str, int]]  # persona id -> 1 met, 0 not

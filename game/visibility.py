@@ -20,7 +20,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases.schema import Case, Option, Outcome
+from cases.schema import PLAYED_TYPES, Case, Option, Outcome
 
 from . import rules
 from .state import Committee, Decision, Idea
@@ -373,6 +373,11 @@ def committee_part(
             if s.id in seated
         ]
         part["log"] = c["log"]
+        # The frame the igangsætter set stands through the game, until the council tests it.
+        part["frames"] = [
+            {"key": key, "label": o.label, "text": o.text, "kept": kept}
+            for key, o, kept in rules.frame_tests(case, c)
+        ]
         part["politician_cards"] = c["politician_cards"]
         # ``maps`` shares one map between the host's and the players' parts of one change.
         cache = maps if maps is not None else {}
@@ -383,7 +388,7 @@ def committee_part(
             cache[key] = full_map if show_meters else _without_numbers(full_map)
         part["stakeholder_map"] = cache[key]
     else:  # the room: how many of the committee have answered everything this round
-        votable = [d for d in decisions.values() if rules.task_of(case, d).type != "catalyst"]
+        votable = [d for d in decisions.values() if rules.task_of(case, d).type not in PLAYED_TYPES]
         part["answered"] = sum(
             all(p in d["votes"] for d in votable) for p in rules.active_members(state, cid)
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from cases.schema import PLAYED_TYPES
 from game import actions, rules
 
 NAMES = [
@@ -112,7 +113,7 @@ def play(
                 task = rules.task_of(case, d)
                 lead = rules.lead_of(case, c, d)
                 locker = next((p for p in members if c["roles"].get(p) == lead), members[0])
-                if task.type in ("catalyst", "invite"):  # played by one role, not voted on
+                if task.type in PLAYED_TYPES:  # played by one role, not voted on
                     ids = [o.id for o in rules.options_of(case, c, d)]
                     if not ids:
                         continue

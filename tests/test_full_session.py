@@ -200,7 +200,7 @@ async def test_a_full_session_over_websockets(school_session, alice, school_case
     for cid, members in committees.items():
         decisions = t.decisions(members[0])
         drawn[cid] = sorted(k for k in decisions if k.startswith("dilemmaer:"))
-        assert len(drawn[cid]) == 3  # the case draws three dilemmas
+        assert len(drawn[cid]) == 4  # the case draws four dilemmas
         for name in members:
             for key in drawn[cid]:
                 await t.player_does(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cases.schema import load_case_file
+from cases.schema import ONE_PICK_TYPES, load_case_file
 from game import protocol, rules, visibility
 from game.bots import Brain, choose_value
 
@@ -114,14 +114,14 @@ def test_choose_value_is_valid_for_every_task_type(path):
     found = _views_of_every_type(case)
     expected = {"choice", "seats", "rank", "card", "ideas", "catalyst", "budget"}
     if path == SCHOOL:
-        expected.add("invite")  # the facilitator's invitation
+        expected |= {"invite", "frame"}  # the facilitator's invitation, the igangsætter's frame
     assert set(found) == expected
     rng = random.Random(0)
     for kind, (d, part) in found.items():
         for _i in range(50):
             value = choose_value(d, rng, part["ideas"])
             ids = [o["id"] for o in d["options"]]
-            if kind in ("card", "catalyst", "invite"):
+            if kind in ONE_PICK_TYPES:
                 assert value in ids
             elif kind == "rank":
                 assert sorted(value) == sorted(ids)

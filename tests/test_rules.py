@@ -835,7 +835,7 @@ def test_dilemmas_are_drawn_by_the_committees_state(school):
         cid: [d["card"] for d in c["decisions"].values() if d["task"] == "dilemmaer"]
         for cid, c in state["committees"].items()
     }
-    assert all(len(cards) == 3 for cards in drawn.values())
+    assert all(len(cards) == 4 for cards in drawn.values())
     assert drawn["1"] != drawn["2"]
     assert "laek_til_avisen" not in drawn["1"]  # only a journalist at the table can leak
     for cid, cards in drawn.items():

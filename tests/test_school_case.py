@@ -37,7 +37,7 @@ ROUNDS = {
     "lobby": (None, {}),
     "kommissorium": (
         "igangsaetter",
-        {"fokus": "choice", "pladser": "seats", "arbejdsform": "choice"},
+        {"fokus": "choice", "pladser": "seats", "arbejdsform": "choice", "ramme": "frame"},
     ),
     "problemforstaaelse": (
         "facilitator",
@@ -174,10 +174,14 @@ def test_task_settings(case):
     assert ideer.per_idea.meters
     assert tasks["katalysatorvaerktoej"].actor == "katalysator"
     assert tasks["katalysatorvaerktoej"].required is False
-    assert (tasks["dilemmaer"].deck, tasks["dilemmaer"].draw) == ("dilemmas", 3)
+    assert (tasks["dilemmaer"].deck, tasks["dilemmaer"].draw) == ("dilemmas", 4)
     # The facilitator's move: bring one left-out stakeholder back, at a price.
     assert (tasks["invitation"].actor, tasks["invitation"].required) == ("facilitator", False)
     assert tasks["invitation"].price.meters
+    # The igangsætter's move: the frame, which the council tests (kept or broken).
+    assert (tasks["ramme"].actor, tasks["ramme"].required) == ("igangsaetter", False)
+    assert len(tasks["ramme"].options) >= 3
+    assert all(o.test is not None and o.test.kept.effects.meters for o in tasks["ramme"].options)
     assert tasks["anbefaling"].from_task == "ideer"
     assert (tasks["kobling"].source, tasks["kobling"].min, tasks["kobling"].max) == (
         "couplings",

@@ -23,6 +23,8 @@
     below: gettext("from below"), above: gettext("from above"), inside: gettext("from inside"), outside: gettext("from outside"),
   };
 
+  // Played by one role, not voted on (cases.schema.PLAYED_TYPES): no votes to wait for.
+  function isPlayed(d) { return d.type === "catalyst" || d.type === "invite" || d.type === "frame"; }
   function attr(s) { return esc(s); }
   function committeeIds() {
     return Object.keys(view.committees || {}).sort(function (a, b) { return (+a) - (+b); });
@@ -188,10 +190,10 @@
         if (mine.every(function (d) { return d.locked != null; })) {
           return '<td class="is-locked">✓ ' + esc(gettext("locked")) + (mine.some(function (d) { return d.politician_card; }) ? ' <span class="politician-card">⚠</span>' : "") + "</td>";
         }
-        if (mine.every(function (d) { return d.type === "catalyst"; })) return '<td class="na">' + esc(gettext("optional")) + "</td>";
+        if (mine.every(isPlayed)) return '<td class="na">' + esc(gettext("optional")) + "</td>";
         var least = null;
         mine.forEach(function (d) {
-          if (d.locked != null || d.type === "catalyst") return;
+          if (d.locked != null || isPlayed(d)) return;
           var n = (d.voted || []).length;
           least = least == null ? n : Math.min(least, n);
           c.members.forEach(function (m) { if ((d.voted || []).indexOf(m.id) < 0) missing[m.id] = m.name; });
@@ -256,7 +258,7 @@
     }).join("");
     var rows = c.members.map(function (m) {
       var cells = decisions.map(function (d) {
-        if (d.type === "catalyst") return '<td class="na" title="' + attr(gettext("played by one role")) + '">·</td>';
+        if (isPlayed(d)) return '<td class="na" title="' + attr(gettext("played by one role")) + '">·</td>';
         var has = (d.voted || []).indexOf(m.id) >= 0;
         return '<td class="' + (has ? "yes" : "no") + '">' + (has ? '✓<span class="sr-only"> ' + esc(gettext("voted")) + "</span>"
           : '–<span class="sr-only"> ' + esc(gettext("not voted")) + "</span>") + "</td>";

@@ -402,9 +402,9 @@
         esc(same ? gettext("Your order is in ✓") : gettext("Send my order")) + "</button></p>";
     }
     if (isPlayed(d)) {
-      var invite = d.type === "invite";
+      var words = playedWords(d);
       if (!isLead(d)) {
-        return '<p class="hint">' + esc(fmt(invite ? gettext("Only the %(role)s can invite. You will see here who is invited.") : gettext("Only the %(role)s can play a tool. You will see here what is played."), { role: d.lead_name || "" })) + "</p>" +
+        return '<p class="hint">' + esc(fmt(words.others, { role: d.lead_name || "" })) + "</p>" +
           '<ul class="plain-list">' + d.options.map(function (o) { return "<li>" + optionText(o) + "</li>"; }).join("") + "</ul>";
       }
       var tool = ui.pending[d.key];
@@ -414,16 +414,50 @@
             ' data-act="tool-pick" data-key="' + attr(d.key) + '" data-focus="' + attr(d.key + ":" + o.id) + '"' +
             (tool === o.id ? " checked" : "") + disabled + ">" + optionText(o) + "</label>";
         }).join("") + "</fieldset>" +
-        '<p class="hint">' + esc(invite ? gettext("You can invite one, once. It costs meeting time.") : gettext("You can play one tool, once.")) + "</p>" +
+        '<p class="hint">' + esc(words.hint) + "</p>" +
         '<p class="button-row"><button type="button" class="button button-primary" data-act="play-tool" data-key="' + attr(d.key) + '"' +
-        ' data-testid="' + (invite ? "invite" : "play-tool") + '"' + (tool && !ui.busy[d.key] ? "" : " disabled") + ">" + esc(invite ? gettext("Invite") : gettext("Play the tool")) + "</button></p>";
+        ' data-testid="' + words.testid + '"' + (tool && !ui.busy[d.key] ? "" : " disabled") + ">" + esc(words.button) + "</button></p>";
     }
     return "";
   }
 
-  // Played by one role, not voted on: the catalyst's tool, the facilitator's invitation.
+  // Played by one role, not voted on: the catalyst's tool, the facilitator's invitation,
+  // the igangsætter's frame (cases.schema.PLAYED_TYPES). Their words, in one place.
+  function playedWords(d) {
+    if (d.type === "invite") {
+      return { others: gettext("Only the %(role)s can invite. You will see here who is invited."),
+        hint: gettext("You can invite one, once. It costs meeting time."), button: gettext("Invite"),
+        testid: "invite", done: gettext("Invited:") };
+    }
+    if (d.type === "frame") {
+      return { others: gettext("Only the %(role)s sets the frame. You will see here which frame is set."),
+        hint: gettext("You set the frame once. The city council tests it when it decides."), button: gettext("Set the frame"),
+        testid: "set-frame", done: gettext("The frame:") };
+    }
+    return { others: gettext("Only the %(role)s can play a tool. You will see here what is played."),
+      hint: gettext("You can play one tool, once."), button: gettext("Play the tool"),
+      testid: "play-tool", done: gettext("Played:") };
+  }
   function isPlayed(d) {
-    return d.type === "catalyst" || d.type === "invite";
+    return d.type === "catalyst" || d.type === "invite" || d.type === "frame";
+  }
+
+  // The frame the igangsætter set stands in every later round, until the council tests it.
+  function framesHTML() {
+    var c = view.committee;
+    if (!c || !c.frames || !c.frames.length || view.session.status === "lobby") return "";
+    var here = {};
+    (c.decisions || []).forEach(function (d) { here[d.key] = true; });
+    var shown = c.frames.filter(function (f) { return !here[f.key]; });
+    if (!shown.length) return "";
+    return '<section class="panel frame" data-testid="frame"><h2 class="task-title">' + esc(gettext("The committee's frame")) + "</h2>" +
+      shown.map(function (f) {
+        var status = f.kept === true ? "✓ " + gettext("The frame held when the city council decided.")
+          : f.kept === false ? "✗ " + gettext("The frame broke when the city council decided.")
+          : gettext("The city council tests it when it decides.");
+        return '<p><strong>' + esc(f.label) + "</strong></p>" + (f.text ? '<p class="help">' + esc(f.text) + "</p>" : "") +
+          '<p class="hint" data-testid="frame-status">' + esc(status) + "</p>";
+      }).join("") + "</section>";
   }
 
   function lockHTML(d) {
@@ -464,7 +498,7 @@
 
   function lockedHTML(d) {
     var consequences = roundLog(d.key).map(function (e) { return "<li>" + esc(e.text) + "</li>"; }).join("");
-    var word = d.type === "catalyst" ? gettext("Played:") : d.type === "invite" ? gettext("Invited:") : gettext("Locked:");
+    var word = isPlayed(d) ? playedWords(d).done : gettext("Locked:");
     var shown = d.type === "ideas" ? " " + esc(gettext("the ideas marked ✓ go forward.")) : valueHTML(d, d.locked);
     return '<div class="locked" data-testid="locked-' + attr(d.key) + '"><div class="locked-value"><strong>' + esc(word) + "</strong>" + shown + "</div>" +
       (d.politician_card ? '<p class="politician-card">⚠ ' + esc(gettext("The politician card was played: the decision was locked against the majority.")) + "</p>" : "") +
@@ -638,7 +672,16 @@
     return '<section class="panel outcome" data-testid="outcome"><p class="round-kicker">' + esc(gettext("The city council's decision")) + "</p>" +
       '<h2 class="outcome-title">' + esc(o.title) + "</h2>" +
       '<article class="newspaper"><p class="newspaper-name">' + esc(gettext("The local paper")) + "</p>" +
-      '<h3 class="headline">' + esc(o.headline) + "</h3>" + PM.paras(o.text) + "</article></section>";
+      '<h3 class="headline">' + esc(o.headline) + "</h3>" + PM.paras(o.text) + "</article>" + dueHTML() + "</section>";
+  }
+
+  // What came due when the council decided: the promises, and the frame's test.
+  function dueHTML() {
+    if (!view.session.round_info || !view.session.round_info.outcome) return "";
+    var due = roundLog(null);
+    if (!due.length) return "";
+    return '<div class="consequences" data-testid="came-due"><h3>' + esc(gettext("What came due")) + "</h3><ul>" +
+      due.map(function (e) { return "<li>" + esc(e.text) + "</li>"; }).join("") + "</ul></div>";
   }
 
   function questionHTML(q) {
@@ -668,6 +711,7 @@
         });
       }
       blocks.push(["outcome", outcomeHTML()]);
+      blocks.push(["frame", framesHTML()]);
       if (view.me.questions && view.me.questions.length && view.session.status === "running") {
         blocks.push(["qhead", '<h2 class="section-title">' + esc(gettext("Reflection")) + "</h2>"]);
         view.me.questions.forEach(function (q) { blocks.push(["q:" + q.id, questionHTML(q)]); });

@@ -19,6 +19,8 @@
   var code = screen.getAttribute("data-code");
   var view = null;
 
+  // Played by one role, not voted on (cases.schema.PLAYED_TYPES): no votes to wait for.
+  function isPlayed(d) { return d.type === "catalyst" || d.type === "invite" || d.type === "frame"; }
   function committeeIds() {
     return Object.keys(view.committees || {}).sort(function (a, b) { return (+a) - (+b); });
   }
@@ -174,9 +176,9 @@
     }
     var votes = d.votes || 0;
     var pct = size ? Math.round(100 * Math.min(votes, size) / size) : 0;
-    var what = d.type === "catalyst" ? gettext("not played yet") : votedText(votes, size);
+    var what = isPlayed(d) ? gettext("not played yet") : votedText(votes, size);
     return '<li class="pj-d">' + head + '<div class="pj-d-body"><p class="pj-d-state"><span class="sr-only">' + esc(fmt(gettext("Question %(n)s:"), { n: number })) + " </span>" + esc(what) + "</p>" +
-      (d.type === "catalyst" ? "" : '<span class="bar pj-votes-bar" aria-hidden="true"><span style="width:' + pct + '%"></span></span>') + "</div></li>";
+      (isPlayed(d) ? "" : '<span class="bar pj-votes-bar" aria-hidden="true"><span style="width:' + pct + '%"></span></span>') + "</div></li>";
   }
 
   function progressHTML() {
