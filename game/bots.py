@@ -436,7 +436,7 @@ class ViewClient:
             raise BotError("timeout", f"no answer to {message['type']}") from None
         if frame["type"] == "error":
             raise BotError(frame.get("code", "error"), frame.get("reason", ""))
-        version = frame.get("v")
+        version = frame.get("seen", frame.get("v"))  # the version this view reaches by it
         if version is not None:
             await self.wait_until(lambda view: self.version >= version, timeout)
         return frame

@@ -591,9 +591,9 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
                 "server_error", _("Something went wrong; please try again."), ref
             )
         # A resend of an action already applied gets the same answer as the first time.
-        # The version is this viewer's once the change has reached it.
-        version = done.seen(self.viewer, self.pid, self.stream)
-        await self._send({"type": "ok", "ref": ref, "v": version})
+        # ``seen``: the version this viewer is at once the change has reached it.
+        seen = done.seen(self.viewer, self.pid, self.stream)
+        await self._send({"type": "ok", "ref": ref, "v": done.version, "seen": seen})
 
     # --- outgoing -------------------------------------------------------------------
 

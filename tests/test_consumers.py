@@ -197,7 +197,7 @@ async def test_a_vote_reaches_the_committee_the_host_and_the_projector_only_as_p
     cai_before = len(cai.events)
 
     ok = await bo.send(type="vote", key="fokus", value=["f1"], ref="v1")
-    assert ok == {"type": "ok", "ref": "v1", "v": v + 1}
+    assert ok == {"type": "ok", "ref": "v1", "v": v + 1, "seen": v + 1}
     bo_event, dan_event = await bo.event(), await dan.event()
     host_event, projector_event = await host.event(), await projector.event()
     for frame in (bo_event, dan_event, host_event, projector_event):
@@ -450,7 +450,7 @@ async def test_the_host_forms_the_committees_and_starts(session, seats, people):
     assert (await host.send(type="start"))["code"] == "invalid"  # no committees yet
     assert (await host.send(type="form", size=2))["code"] == "invalid"
     ok = await host.send(type="form", size=4, ref="f")
-    assert ok == {"type": "ok", "ref": "f", "v": ok["v"]}
+    assert ok == {"type": "ok", "ref": "f", "v": ok["v"], "seen": ok["seen"]}
     await everyone_until([host, bo], ok["v"])
     assert bo.view["committee"]["id"] == "1" and bo.view["me"]["role"] == "ig"
     assert sorted(host.view["committees"]) == ["1", "2"]

@@ -50,7 +50,7 @@ async def test_a_vote_reaches_the_committee_through_redis(settings, formed_sessi
         for client in (bo, dan):
             assert (await client.connect())["type"] == "snapshot"
         answer = await bo.send(type="vote", key="fokus", value=["f1"], ref=1)
-        assert answer == {"type": "ok", "ref": 1, "v": answer["v"]}
+        assert answer == {"type": "ok", "ref": 1, "v": answer["v"], "seen": answer["seen"]}
         await dan.until(answer["v"])
         fokus = next(d for d in dan.view["committee"]["decisions"] if d["key"] == "fokus")
         assert fokus["tally"] == {"f1": 1} and seats["Bo"][0] in fokus["voted"]
