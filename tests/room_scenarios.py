@@ -255,9 +255,12 @@ def _large_state(session, committees: int, size: int, screen: str) -> dict:
                     continue
                 j = (int(pid) + k) % len(ids)
                 value: Any = (
-                    ids[j] if task.type == "card"
-                    else ids[j:] + ids[:j] if task.type == "rank"
-                    else [ids[j]] if task.type == "budget"
+                    ids[j]
+                    if task.type == "card"
+                    else ids[j:] + ids[:j]
+                    if task.type == "rank"
+                    else [ids[j]]
+                    if task.type == "budget"
                     else (ids[j:] + ids[:j])[: max(task.min, 1)]
                 )
                 do(kind="vote", player=pid, key=key, value=value)
@@ -282,7 +285,7 @@ def build_large(committees: int = 400, size: int = 5, screen: str = "kommissoriu
     from django.db import transaction
 
     from cases.models import Case
-    from game import actions, rules
+    from game import actions, rules, visibility
     from game.models import Event, Player, new_seat_code
 
     started = time.monotonic()
@@ -317,14 +320,25 @@ def build_large(committees: int = 400, size: int = 5, screen: str = "kommissoriu
         )
     case = session.case
     states = {"locked": 0, "voted": 0, "some": 0, "none": 0}
-    for cid, c in state["committees"].items():
+    for cid in state["committees"]:
         states[LARGE_PATTERN[(int(cid) - 1) % len(LARGE_PATTERN)]] += 1
     offline = sum(
         any(state["players"][p]["online"] == 0 for p in rules.active_members(state, cid))
         for cid in state["committees"]
     )
     done = sum(rules.committee_done(case, state, c) for c in state["committees"].values())
-    last = str(len(state["committees"]))
+    stuck = {
+        cid
+        for cid in state["committees"]
+        if LARGE_PATTERN[(int(cid) - 1) % len(LARGE_PATTERN)] == "none"
+    }
+    away = {
+        cid
+        for cid in state["committees"]
+        if any(state["players"][p]["online"] == 0 for p in rules.active_members(state, cid))
+    }
+    room = visibility.projector_view(case, state, session.meta())
+    find = str(min(len(state["committees"]), 317))  # the committee the tests look for
     print(
         json.dumps(
             {
@@ -334,8 +348,11 @@ def build_large(committees: int = 400, size: int = 5, screen: str = "kommissoriu
                 "patterns": states,
                 "done": done,
                 "offline": offline,
-                "last_members": [
-                    state["players"][p]["name"] for p in rules.active_members(state, last)
+                "attention": len(stuck | away),
+                "answered": sum(c["answered"] for c in room["committees"].values()),
+                "find": find,
+                "find_members": [
+                    state["players"][p]["name"] for p in rules.active_members(state, find)
                 ],
                 "seconds": round(time.monotonic() - started, 1),
             }
