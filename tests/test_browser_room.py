@@ -153,6 +153,11 @@ def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(roo
     progress, advance = page.get_by_test_id("progress"), page.get_by_test_id("round-advance")
     expect(progress).to_be_visible()
     expect(page.get_by_test_id("progress-8")).to_be_visible()
+    # A workshop's eight committees: every one shown, no conference tools (issue 7).
+    expect(page.get_by_test_id("committee-grid").locator(".committee-card")).to_have_count(8)
+    expect(page.get_by_test_id("committee-tools")).to_be_hidden()
+    expect(page.get_by_test_id("committee-counts")).to_have_count(0)
+    expect(page.get_by_test_id("player-tools")).to_be_hidden()
     page.wait_for_timeout(200)
     page.screenshot(path=str(SHOTS / "test-dashboard-round-1280x720.png"))
     for box in (

@@ -454,9 +454,10 @@
       '<ul class="pj-sum-rows">' +
       sumRow(dotted, fmt(gettext("of %(total)s have put dots"), { total: members }), members, "working", "state-dotted") +
       sumRow(locked, fmt(gettext("of %(total)s committees have locked their ideas"), { total: ids.length }), ids.length, "done", "state-done") + "</ul></div>" +
-      '<div class="pj-sum-side"><h2 class="pj-sum-head">' + esc(gettext("Most dots so far")) + '</h2><ol class="pj-sum-ideas" data-testid="summary-top-ideas">' + top.map(function (x) {
+      '<div class="pj-sum-side"><h2 class="pj-sum-head">' + esc(gettext("Most dots so far")) + "</h2>" +
+      (top.length ? '<ol class="pj-sum-ideas" data-testid="summary-top-ideas">' + top.map(function (x) {
         return '<li><span class="pj-sum-idea">' + esc(x.idea.text) + '</span> <span class="pj-sum-where">' + esc(committeeName(x.c)) + " · " + x.idea.dots + " ●</span></li>";
-      }).join("") + "</ol></div></section>";
+      }).join("") + "</ol>" : '<p class="pj-sum-note" data-testid="summary-no-dots">' + esc(gettext("No dots yet.")) + "</p>") + "</div></section>";
   }
 
   /* The end of a conference: how many committees reached each outcome. */
