@@ -205,3 +205,20 @@ def test_the_projector_shows_the_room_in_numbers_readable_from_the_back(conferen
     assert fits["lines"].get("corner-code") == 1
     small = summary.evaluate(SMALLER_THAN_JS, 24)
     assert small == [], f"text of the summary below 24 px: {small[:8]}"
+
+
+@pytest.mark.parametrize("where", ["dashboard", "projector"])
+def test_axe_finds_no_violation_on_a_conference(conference, where):
+    url, _browser, _state, data = conference
+    page = _page(conference, 1280, 720)
+    path = f"/host/{data['code']}/" if where == "dashboard" else f"/host/{data['code']}/projector/"
+    page.goto(url + path)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+    expect(
+        page.get_by_test_id("committee-counts").first
+        if where == "dashboard"
+        else page.get_by_test_id("room-summary")
+    ).to_be_visible()
+    violations, passes = bs.axe_check(page)
+    assert passes > 10, "axe checked next to nothing"
+    assert violations == [], bs.describe(violations)
