@@ -9,10 +9,14 @@ management command that hangs, fail the test instead of holding up the run.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
+import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -76,6 +80,32 @@ def compile_messages_if_stale(env: dict[str, str]) -> None:
 
 
 # --- reading the pages --------------------------------------------------------------------
+
+# What a person at the back of the room would call "does not fit", measured in the page.
+FITS_JS = """() => {
+  const W = innerWidth, H = innerHeight, doc = document.documentElement;
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+    ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " " + (el.textContent || "").trim().slice(0, 40);
+  const out = { scroll: [doc.scrollWidth, doc.scrollHeight, W, H], outside: [], small: [], lines: {} };
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".sr-only, .skip-link, [hidden], script, style, noscript, .toast, dialog:not([open])")) continue;
+    const st = getComputedStyle(el);
+    if (st.display === "none" || st.visibility === "hidden") continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) out.outside.push(name(el));
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (text && parseFloat(st.fontSize) < 19.5) out.small.push(name(el) + " " + st.fontSize);
+  }
+  for (const id of ["join-code", "corner-code"]) {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (!el) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    out.lines[id] = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  }
+  return out;
+}"""
 
 
 def seconds(clock: str) -> int:
@@ -171,3 +201,60 @@ def http_login(base_url: str, username: str, password: str) -> str:
     assert response.status == 302, response.status
     cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie")]
     return "; ".join([f"csrftoken={csrf_cookie}", *cookies])
+
+
+# --- a server with sessions made by the actions layer, and a browser logged in as their host ---
+
+HOST_USER = "spilleder"  # tests/room_scenarios.py makes its sessions for this host
+
+
+@contextmanager
+def room_server(tmp: Path, build: str, *, server_args: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """Daphne on a fresh database with the school case, the host and the sessions that the
+    Python expression ``build`` makes (it prints them as JSON, see tests/room_scenarios.py);
+    Chromium; and the host's logged-in storage state.
+
+    Yields ``(url, browser, storage_state, data)``; stops everything afterwards and leaves
+    the server's log in ``tmp``.
+    """
+    from playwright.sync_api import expect, sync_playwright
+
+    from game.devserver import Server
+
+    env = server_env(tmp / "room.sqlite3")
+    password = secrets.token_urlsafe(12)
+    compile_messages_if_stale(env)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_case", str(ROOT / "cases" / "skole.yaml"))
+    out = manage(
+        env | {"PM_TEST_HOST_PASSWORD": password},
+        "shell",
+        "-c",
+        "import os; from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user({HOST_USER!r}, "
+        "password=os.environ['PM_TEST_HOST_PASSWORD'], is_staff=True); " + build,
+    )
+    data = json.loads(out.strip().splitlines()[-1])
+    server = Server(env, args=server_args)
+    url = server.start()
+    pw = sync_playwright().start()
+    browser = None
+    try:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        expect.set_options(timeout=15_000)
+        login = browser.new_context()
+        page = login.new_page()
+        page.goto(url + "/host/login/")
+        page.locator("#id_username").fill(HOST_USER)
+        page.locator("#id_password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        page.wait_for_url(re.compile(r"/host/$"))
+        state = login.storage_state()
+        login.close()
+        yield url, browser, state, data
+    finally:
+        if browser is not None:
+            browser.close()
+        pw.stop()
+        server.stop()
+        (tmp / "server.log").write_text(server.tail(200))

@@ -194,3 +194,167 @@ def build(screens: tuple[str, ...] = SCREENS, names: int = 40, history: bool = T
             pid: role for c in state["committees"].values() for pid, role in c["roles"].items()
         }
     print(json.dumps(out))
+
+
+# --- a conference: hundreds of committees ------------------------------------------------
+
+# What each committee of a large session has done in its round, by its number (mod 5):
+# every decision locked, everyone voted (the lead has not locked), some have voted,
+# nobody has voted yet ("stuck"). Every seventh committee has a member offline.
+LARGE_PATTERN = ("locked", "voted", "some", "none", "some")
+LARGE_OFFLINE_EVERY = 7
+
+
+def _large_state(session, committees: int, size: int, screen: str) -> dict:
+    """The state of a session of ``committees`` × ``size`` players at ``screen``, made by
+    the rules alone, in memory: the actions layer makes every view after each action,
+    and ``rules.apply`` copies the state first; at 2,000 players either takes minutes.
+    So each action's handler changes the one state in place (a refusal, checked before
+    any change, leaves it as it was)."""
+    from game import rules, visibility
+
+    case = session.case
+    state = session.state
+    n = committees * size
+
+    def do(**action: Any) -> None:
+        kind = action.pop("kind")
+        try:
+            rules._HANDLERS[kind](case, state, **action)
+        except rules.Refused:
+            pass  # a budget overrun, say: the room has such votes too
+
+    for i in range(n):
+        do(kind="join", player=str(i + 1), name=f"{NAMES[i % len(NAMES)]} {i // len(NAMES) + 1}")
+    do(kind="form", size=size)
+    do(kind="start")
+    rounds = [r.id for r in case.rounds]
+    for _index in range(1, rounds.index(screen) + 1):
+        do(kind="lock_all")
+        do(kind="advance")
+    for pid in state["players"]:
+        do(kind="presence", player=pid, online=True)
+    for cid in sorted(state["committees"], key=int):
+        k = int(cid) - 1
+        kind = LARGE_PATTERN[k % len(LARGE_PATTERN)]
+        members = rules.active_members(state, cid)
+        if k % LARGE_OFFLINE_EVERY == 0:
+            do(kind="presence", player=members[-1], online=False)
+        voters = {"locked": members, "voted": members, "some": members[:2], "none": []}[kind]
+        c = state["committees"][cid]
+        for pid in voters:
+            for key, d in rules.round_decisions(case, state, c).items():
+                task = rules.task_of(case, d)
+                options = (
+                    visibility._seat_options(case, state, c)
+                    if task.type == "seats"
+                    else rules.options_of(case, c, d)
+                )
+                ids = [o["id"] if isinstance(o, dict) else o.id for o in options]
+                if task.type in ("catalyst", "ideas") or not ids:
+                    continue
+                j = (int(pid) + k) % len(ids)
+                value: Any = (
+                    ids[j]
+                    if task.type == "card"
+                    else ids[j:] + ids[:j]
+                    if task.type == "rank"
+                    else [ids[j]]
+                    if task.type == "budget"
+                    else (ids[j:] + ids[:j])[: max(task.min, 1)]
+                )
+                do(kind="vote", player=pid, key=key, value=value)
+                c = state["committees"][cid]
+        if kind == "locked":
+            for key, d in rules.round_decisions(case, state, c).items():
+                lead = rules.lead_of(case, c, d)
+                if rules.task_of(case, d).type == "catalyst" or not d["votes"]:
+                    continue
+                by = _holder(state, cid, lead) if lead else members[0]
+                do(kind="lock", player=by, key=key)
+                c = state["committees"][cid]
+    return state
+
+
+def build_large(committees: int = 400, size: int = 5, screen: str = "kommissorium") -> None:
+    """A conference session (2,000 players in 400 committees of five by default) in a
+    running round; prints its code and what the test needs to know, as JSON."""
+    import time
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from cases.models import Case
+    from game import actions, rules, visibility
+    from game.models import Event, Player, new_seat_code
+
+    started = time.monotonic()
+    host = get_user_model().objects.get(username=HOST_USER)
+    version = next(v for v in (c.latest() for c in Case.objects.order_by("pk")) if v is not None)
+    session = actions.create_session(
+        host=host, case_version=version, options={"size": size, "autostart_timer": False}
+    )
+    state = _large_state(session, committees, size, screen)
+    with transaction.atomic():
+        Player.objects.bulk_create(
+            Player(
+                session=session,
+                number=int(pid),
+                name=p["name"],
+                token_hash=Player.new_token()[1],
+                seat_code=new_seat_code(),
+            )
+            for pid, p in state["players"].items()
+        )
+        session.state = state
+        session.version += 1
+        session.status = state["status"]
+        session.save()
+        Event.objects.create(
+            session=session,
+            version=session.version,
+            kind="fixture",
+            actor="test",
+            action={"kind": "fixture", "committees": committees},
+            events=[],
+        )
+    case = session.case
+    states = {"locked": 0, "voted": 0, "some": 0, "none": 0}
+    for cid in state["committees"]:
+        states[LARGE_PATTERN[(int(cid) - 1) % len(LARGE_PATTERN)]] += 1
+    offline = sum(
+        any(state["players"][p]["online"] == 0 for p in rules.active_members(state, cid))
+        for cid in state["committees"]
+    )
+    done = sum(rules.committee_done(case, state, c) for c in state["committees"].values())
+    stuck = {
+        cid
+        for cid in state["committees"]
+        if LARGE_PATTERN[(int(cid) - 1) % len(LARGE_PATTERN)] == "none"
+    }
+    away = {
+        cid
+        for cid in state["committees"]
+        if any(state["players"][p]["online"] == 0 for p in rules.active_members(state, cid))
+    }
+    room = visibility.projector_view(case, state, session.meta())
+    find = str(min(len(state["committees"]), 317))  # the committee the tests look for
+    print(
+        json.dumps(
+            {
+                "code": session.code,
+                "committees": len(state["committees"]),
+                "players": len(state["players"]),
+                "patterns": states,
+                "done": done,
+                "offline": offline,
+                "attention": len(stuck | away),
+                "answered": sum(c["answered"] for c in room["committees"].values()),
+                "find": find,
+                "find_members": [
+                    state["players"][p]["name"] for p in rules.active_members(state, find)
+                ],
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )

@@ -12,16 +12,13 @@ finds no violation of any impact on either page. Screenshots go to out/host/.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 from pathlib import Path
 
 import pytest
 
 from cases.schema import load_case_file
-from game.devserver import Server
 
 from . import browser_support as bs
 
@@ -38,7 +35,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-HOST_USER = "spilleder"
 SHOTS = bs.ROOT / "out" / "host"
 SIZES = {"1280x720": {"width": 1280, "height": 720}, "1920x1080": {"width": 1920, "height": 1080}}
 # The screens of the projector, each a session at that point (room_scenarios.SCREENS).
@@ -49,32 +45,6 @@ SCREENS = {
     "results": "byraadsmoede",
 }
 WAIT = 15_000
-
-# What a person at the back of the room would call "does not fit", measured in the page.
-FITS_JS = """() => {
-  const W = innerWidth, H = innerHeight, doc = document.documentElement;
-  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
-    ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " " + (el.textContent || "").trim().slice(0, 40);
-  const out = { scroll: [doc.scrollWidth, doc.scrollHeight, W, H], outside: [], small: [], lines: {} };
-  for (const el of document.querySelectorAll("body *")) {
-    if (el.closest(".sr-only, .skip-link, [hidden], script, style, noscript, .toast, dialog:not([open])")) continue;
-    const st = getComputedStyle(el);
-    if (st.display === "none" || st.visibility === "hidden") continue;
-    const r = el.getBoundingClientRect();
-    if (!r.width || !r.height) continue;
-    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) out.outside.push(name(el));
-    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (text && parseFloat(st.fontSize) < 19.5) out.small.push(name(el) + " " + st.fontSize);
-  }
-  for (const id of ["join-code", "corner-code"]) {
-    const el = document.querySelector(`[data-testid="${id}"]`);
-    if (!el) continue;
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    out.lines[id] = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-  }
-  return out;
-}"""
 
 
 class Room:
@@ -104,47 +74,12 @@ def room(tmp_path_factory):
     if not Path(bs.CHROMIUM).exists():
         missing = pytest.fail if os.environ.get("CI") else pytest.skip
         missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
-    tmp = tmp_path_factory.mktemp("room")
-    env = bs.server_env(tmp / "room.sqlite3")
-    password = secrets.token_urlsafe(12)
-    bs.compile_messages_if_stale(env)
-    bs.manage(env, "migrate", "--noinput", "-v", "0")
-    bs.manage(env, "load_case", str(bs.ROOT / "cases" / "skole.yaml"))
-    screens = tuple(SCREENS.values())
-    out = bs.manage(
-        env | {"PM_TEST_HOST_PASSWORD": password},
-        "shell",
-        "-c",
-        "import os; from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user({HOST_USER!r}, "
-        "password=os.environ['PM_TEST_HOST_PASSWORD'], is_staff=True); "
-        f"from tests.room_scenarios import build; build({screens!r}, history=False)",
-    )
-    data = json.loads(out.strip().splitlines()[-1])
     SHOTS.mkdir(parents=True, exist_ok=True)
-    server = Server(env)
-    url = server.start()
-    pw = sync_api.sync_playwright().start()
-    browser = None
-    try:
-        browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
+    screens = tuple(SCREENS.values())
+    build = f"from tests.room_scenarios import build; build({screens!r}, history=False)"
+    with bs.room_server(tmp_path_factory.mktemp("room"), build) as (url, browser, state, data):
         expect.set_options(timeout=WAIT)
-        login = browser.new_context()
-        page = login.new_page()
-        page.goto(url + "/host/login/")
-        page.locator("#id_username").fill(HOST_USER)
-        page.locator("#id_password").fill(password)
-        page.get_by_test_id("login-submit").click()
-        page.wait_for_url(re.compile(r"/host/$"))
-        state = login.storage_state()
-        login.close()
         yield Room(url, browser, state, data)
-    finally:
-        if browser is not None:
-            browser.close()
-        pw.stop()
-        server.stop()
-        (SHOTS / "server.log").write_text(server.tail(200))
 
 
 def open_projector(room: Room, size: str, screen: str):
@@ -162,7 +97,7 @@ def open_projector(room: Room, size: str, screen: str):
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_projector_fits_one_screen_readable_from_the_back(room, size, screen):
     page = open_projector(room, size, screen)
-    fits = page.evaluate(FITS_JS)
+    fits = page.evaluate(bs.FITS_JS)
     width, height, w, h = fits["scroll"]
     assert width <= w and height <= h, f"a scrollbar: {fits['scroll']}"
     assert fits["outside"] == [], f"outside the screen: {fits['outside'][:8]}"
@@ -218,6 +153,11 @@ def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(roo
     progress, advance = page.get_by_test_id("progress"), page.get_by_test_id("round-advance")
     expect(progress).to_be_visible()
     expect(page.get_by_test_id("progress-8")).to_be_visible()
+    # A workshop's eight committees: every one shown, no conference tools (issue 7).
+    expect(page.get_by_test_id("committee-grid").locator(".committee-card")).to_have_count(8)
+    expect(page.get_by_test_id("committee-tools")).to_be_hidden()
+    expect(page.get_by_test_id("committee-counts")).to_have_count(0)
+    expect(page.get_by_test_id("player-tools")).to_be_hidden()
     page.wait_for_timeout(200)
     page.screenshot(path=str(SHOTS / "test-dashboard-round-1280x720.png"))
     for box in (

@@ -26,11 +26,21 @@
   // Played by one role, not voted on (cases.schema.PLAYED_TYPES): no votes to wait for.
   function isPlayed(d) { return d.type === "catalyst" || d.type === "invite" || d.type === "frame"; }
   function attr(s) { return esc(s); }
+  /* The views are patched in place, so what is derived from one is made again each render
+     (renderNo), and only once in it: 400 committees and 2,000 players are sorted once. */
+  var renderNo = 0, memo = {};
+  function once(key, fn) {
+    var m = memo[key];
+    if (m && m[0] === renderNo && m[1] === view) return m[2];
+    var value = fn();
+    memo[key] = [renderNo, view, value];
+    return value;
+  }
   function committeeIds() {
-    return Object.keys(view.committees || {}).sort(function (a, b) { return (+a) - (+b); });
+    return once("cids", function () { return Object.keys(view.committees || {}).sort(function (a, b) { return (+a) - (+b); }); });
   }
   function playerIds() {
-    return Object.keys(view.players || {}).sort(function (a, b) { return (+a) - (+b); });
+    return once("pids", function () { return Object.keys(view.players || {}).sort(function (a, b) { return (+a) - (+b); }); });
   }
   function activeCount() {
     return playerIds().filter(function (p) { return !view.players[p].removed; }).length;
@@ -179,7 +189,7 @@
     var head = '<tr><th scope="col">' + esc(gettext("Committee")) + '</th><th scope="col">' + esc(gettext("Online")) + "</th>" +
       qs.map(function (q, i) { return '<th scope="col"><abbr title="' + attr(q.prompt) + '">' + esc(fmt(gettext("Q%(n)s"), { n: i + 1 })) + "</abbr></th>"; }).join("") +
       '<th scope="col">' + esc(gettext("Not voted yet")) + "</th></tr>";
-    var rows = committeeIds().map(function (cid) {
+    var rows = current.ids.map(function (cid) {
       var c = view.committees[cid];
       var ds = c.decisions || [];
       var online = c.members.filter(function (m) { return m.online; }).length;
@@ -214,8 +224,100 @@
       : (qs.length ? gettext("Every decision of this round is locked.") : gettext("This round has no decisions."));
     return '<div class="panel progress" data-testid="progress"><h2 class="h3">' + esc(gettext("Progress this round")) + "</h2>" +
       '<p class="progress-summary" data-testid="progress-summary">' + esc(summary) + "</p>" +
+      (current.counts ? countsHTML(current.counts) : "") +
       (qs.length ? '<ol class="progress-questions">' + qs.map(function (q, i) { return "<li><strong>" + esc(fmt(gettext("Q%(n)s"), { n: i + 1 })) + "</strong> " + esc(q.prompt) + "</li>"; }).join("") + "</ol>" : "") +
-      '<table class="progress-table"><thead>' + head + "</thead><tbody>" + rows + "</tbody></table></div>";
+      '<table class="progress-table"><thead>' + head + "</thead><tbody>" + rows + "</tbody></table>" +
+      (current.counts ? pagerHTML(current, "progress") : "") + "</div>";
+  }
+
+  // --- many committees: a summary, a filter and pages (issue 7) --------------------------------
+
+  /* Up to PAGE committees the dashboard shows every one, as a workshop always had it; past
+     that (a conference of 400) it shows a summary, a filter, a search and one page at a time,
+     so that the page never holds 400 cards and an event re-draws a page, not the session. */
+  var PAGE = 12;
+  var PLAYER_PAGE = 50;  // the players' list likewise: a room of 40 sees every row
+  var pick = { state: "all", q: "", page: 0 };  // what the host asked to see
+  var playerPick = { q: "", page: 0 };
+  function stateLabel(st) {
+    return {
+      all: gettext("All committees"), attention: gettext("Need me"), stuck: gettext("Not started yet"),
+      offline: gettext("Someone offline"), working: gettext("Voting"), voted: gettext("Everyone has voted"),
+      done: gettext("Finished"),
+    }[st];
+  }
+
+  /* Where a committee is in this round: "idle" (nothing to decide), "done" (everything
+     locked), "voted" (everyone has voted, the lead has not locked), "stuck" (no vote on any
+     open decision yet) or "working"; "offline" when a member's phone is not connected. */
+  function committeeState(c) {
+    var open = (c.decisions || []).filter(function (d) { return d.locked == null && d.type !== "catalyst"; });
+    var ds = c.decisions || [];
+    var out = { offline: c.members.some(function (m) { return !m.online; }), step: "idle" };
+    if (view.session.status !== "running" || !ds.length) return out;
+    if (c.done) { out.step = "done"; return out; }
+    var votes = 0, all = true;
+    open.forEach(function (d) {
+      var voted = d.voted || [];
+      votes += voted.length;
+      c.members.forEach(function (m) { if (voted.indexOf(m.id) < 0) all = false; });
+    });
+    out.step = !open.length ? "working" : all ? "voted" : votes ? "working" : "stuck";
+    return out;
+  }
+  function isLarge() { return committeeIds().length > PAGE; }
+  function matches(cid, st) {
+    var c = view.committees[cid];
+    var want = pick.state;
+    if (want === "attention" && !(st.offline || st.step === "stuck")) return false;
+    if (want === "offline" && !st.offline) return false;
+    if (want !== "all" && want !== "attention" && want !== "offline" && st.step !== want) return false;
+    var q = pick.q;
+    if (!q) return true;
+    if (/^\d+$/.test(q)) return String(c.name) === q || cid === q;  // a number: that committee
+    return String(c.name).toLowerCase().indexOf(q) >= 0 ||
+      c.members.some(function (m) { return m.name.toLowerCase().indexOf(q) >= 0; });
+  }
+  /* The committees to draw: every one in a workshop; else the chosen page of the filter. */
+  function shown() {
+    var ids = committeeIds();
+    var counts = { all: ids.length, attention: 0, stuck: 0, offline: 0, working: 0, voted: 0, done: 0 };
+    if (!isLarge()) return { ids: ids, total: ids.length, counts: null, pages: 1 };
+    var hits = [];
+    ids.forEach(function (cid) {
+      var st = committeeState(view.committees[cid]);
+      if (st.step in counts) counts[st.step] += 1;
+      if (st.offline) counts.offline += 1;
+      if (st.offline || st.step === "stuck") counts.attention += 1;
+      if (matches(cid, st)) hits.push(cid);
+    });
+    var pages = Math.max(1, Math.ceil(hits.length / PAGE));
+    if (pick.page >= pages) pick.page = pages - 1;
+    return { ids: hits.slice(pick.page * PAGE, pick.page * PAGE + PAGE), total: hits.length, counts: counts, pages: pages, first: pick.page * PAGE };
+  }
+
+  /* "80 done · 80 everyone has voted · …": each a button that shows those committees. */
+  function countsHTML(counts) {
+    var running = view.session.status === "running";
+    var kinds = running ? ["attention", "stuck", "offline", "working", "voted", "done"] : ["offline"];
+    return '<p class="cc-counts" role="group" aria-label="' + attr(gettext("Committees by state")) + '" data-testid="committee-counts">' +
+      '<button type="button" class="chip" data-act="pick-state" data-state="all" aria-pressed="' + (pick.state === "all") + '" data-testid="count-all">' +
+      esc(fmt(ngettext("%(n)s committee", "%(n)s committees", counts.all), { n: counts.all })) + "</button>" +
+      kinds.map(function (k) {
+        return '<button type="button" class="chip chip-' + k + '" data-act="pick-state" data-state="' + k + '" aria-pressed="' + (pick.state === k) + '" data-testid="count-' + k + '">' +
+          '<b class="chip-n">' + counts[k] + "</b> " + esc(stateLabel(k)) + "</button>";
+      }).join("") + "</p>";
+  }
+
+  function pagerHTML(sel, where) {
+    if (sel.pages <= 1 && !sel.total) {
+      return '<p class="pager" data-testid="pager-' + where + '"><span class="pager-text">' + esc(gettext("No committee matches.")) + "</span></p>";
+    }
+    var range = fmt(gettext("Committees %(from)s–%(to)s of %(total)s"), { from: sel.first + 1, to: sel.first + sel.ids.length, total: sel.total });
+    return '<p class="pager" data-testid="pager-' + where + '">' +
+      '<button type="button" class="button button-small" data-act="page" data-to="' + (pick.page - 1) + '"' + (pick.page > 0 ? "" : " disabled") + ' data-testid="page-prev-' + where + '">‹ ' + esc(gettext("Previous")) + "</button>" +
+      ' <span class="pager-text" data-testid="page-text-' + where + '">' + esc(range) + " · " + esc(fmt(gettext("page %(n)s of %(total)s"), { n: pick.page + 1, total: sel.pages })) + "</span> " +
+      '<button type="button" class="button button-small" data-act="page" data-to="' + (pick.page + 1) + '"' + (pick.page < sel.pages - 1 ? "" : " disabled") + ' data-testid="page-next-' + where + '">' + esc(gettext("Next")) + " ›</button></p>";
   }
 
   // --- committees -------------------------------------------------------------------------------
@@ -293,15 +395,50 @@
 
   // --- players ------------------------------------------------------------------------------------
 
+  /* The committees as <option>s: made once per render, not once per player's row. */
+  function committeeOptions() {
+    return once("options", function () {
+      return committeeIds().map(function (cid) {
+        return '<option value="' + attr(cid) + '">' + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
+      }).join("");
+    });
+  }
+
+  /* The players to draw: everyone up to PLAYER_PAGE; else a page of those the search finds
+     (a name, or a committee's number). */
+  function shownPlayers() {
+    var ids = playerIds();
+    if (ids.length <= PLAYER_PAGE) return { ids: ids, total: ids.length, pages: 1, large: false };
+    var q = playerPick.q;
+    var hits = !q ? ids : ids.filter(function (pid) {
+      var p = view.players[pid];
+      if (/^\d+$/.test(q)) return p.committee != null && view.committees[p.committee] && String(view.committees[p.committee].name) === q;
+      return p.name.toLowerCase().indexOf(q) >= 0;
+    });
+    var pages = Math.max(1, Math.ceil(hits.length / PLAYER_PAGE));
+    if (playerPick.page >= pages) playerPick.page = pages - 1;
+    var first = playerPick.page * PLAYER_PAGE;
+    return { ids: hits.slice(first, first + PLAYER_PAGE), total: hits.length, pages: pages, first: first, large: true };
+  }
+
+  function playerPagerHTML(sel) {
+    if (!sel.total) return '<p class="pager"><span class="pager-text" data-testid="player-page-text">' + esc(gettext("No player matches.")) + "</span></p>";
+    return '<p class="pager" data-testid="player-pager">' +
+      '<button type="button" class="button button-small" data-act="player-page" data-to="' + (playerPick.page - 1) + '"' + (playerPick.page > 0 ? "" : " disabled") + ' data-testid="player-page-prev">‹ ' + esc(gettext("Previous")) + "</button>" +
+      ' <span class="pager-text" data-testid="player-page-text">' + esc(fmt(gettext("Players %(from)s–%(to)s of %(total)s"), { from: sel.first + 1, to: sel.first + sel.ids.length, total: sel.total })) + "</span> " +
+      '<button type="button" class="button button-small" data-act="player-page" data-to="' + (playerPick.page + 1) + '"' + (playerPick.page < sel.pages - 1 ? "" : " disabled") + ' data-testid="player-page-next">' + esc(gettext("Next")) + " ›</button></p>";
+  }
+
   function playerHTML(pid) {
     var p = view.players[pid];
     var seat = moving[pid] ? moving[pid].to : p.committee;
     var lobby = view.session.status === "lobby";
     var ended = view.session.status === "ended";
+    var all = committeeOptions();
+    var mark = seat != null ? '<option value="' + attr(seat) + '">' : null;
     var options = (seat == null ? '<option value="" selected>' + esc(gettext("no committee")) + "</option>" : "") +
-      committeeIds().map(function (cid) {
-        return '<option value="' + attr(cid) + '"' + (seat === cid ? " selected" : "") + ">" + esc(fmt(gettext("Committee %(name)s"), { name: view.committees[cid].name })) + "</option>";
-      }).join("") + (lobby ? '<option value="new"' + (seat === "new" ? " selected" : "") + ">" + esc(gettext("New committee")) + "</option>" : "");
+      (mark && all.indexOf(mark) >= 0 ? all.replace(mark, '<option value="' + attr(seat) + '" selected>') : all) +
+      (lobby ? '<option value="new"' + (seat === "new" ? " selected" : "") + ">" + esc(gettext("New committee")) + "</option>" : "");
     var role = "";
     if (p.committee && view.committees[p.committee]) {
       var m = view.committees[p.committee].members.filter(function (x) { return x.id === pid; })[0];
@@ -449,9 +586,13 @@
     });
   }
 
+  var current = null;  // the committees this render draws (shown())
   function render(v) {
+    var t0 = window.performance ? performance.now() : 0;
     view = v;
+    renderNo += 1;
     settleMoves();
+    current = shown();
     PM.update(document.getElementById("summary"), [["s", summaryHTML()]]);
     var claims = document.getElementById("claims");
     if (claims) PM.update(claims, claimsBlocks());
@@ -463,22 +604,79 @@
     PM.update(document.getElementById("controls-more"), controls.more);
     PM.update(document.getElementById("progress"), [["p", progressHTML()]]);
     document.body.classList.toggle("is-running", view.session.status === "running");
-    var grid = committeeIds().map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });
-    if (!grid.length) grid = [["none", '<p class="hint">' + esc(gettext("No committees yet: form them in the lobby.")) + "</p>"]];
+    var grid = current.ids.map(function (cid) { return ["c" + cid, committeeHTML(cid)]; });
+    if (!grid.length) {
+      grid = [["none", '<p class="hint">' + esc(committeeIds().length ? gettext("No committee matches.") : gettext("No committees yet: form them in the lobby.")) + "</p>"]];
+    }
     PM.update(document.getElementById("committee-grid"), grid);
+    var large = !!current.counts;
+    var tools = document.getElementById("committee-tools");
+    if (tools) tools.hidden = !large;
+    var filterSelect = document.getElementById("committee-filter");
+    if (filterSelect && filterSelect.value !== pick.state) filterSelect.value = pick.state;
+    PM.update(document.getElementById("committee-pager"), large ? [["counts", countsHTML(current.counts)], ["pager", pagerHTML(current, "grid")]] : []);
     var list = document.getElementById("players-list");
     var held = heldRow();
-    var players = playerIds().map(function (pid) {
+    var people = shownPlayers();
+    var playerTools = document.getElementById("player-tools");
+    if (playerTools) playerTools.hidden = !people.large;
+    PM.update(document.getElementById("player-pager"), people.large ? [["pager", playerPagerHTML(people)]] : []);
+    var players = people.ids.map(function (pid) {
       var row = held === pid ? list.querySelector('[data-block="p' + CSS.escape(pid) + '"]') : null;
       return ["p" + pid, row && row._html != null ? row._html : playerHTML(pid)];
     });
-    if (!players.length) players = [["none", '<p class="hint">' + esc(gettext("Nobody has joined yet.")) + "</p>"]];
+    if (!players.length) players = [["none", '<p class="hint">' + esc(people.large ? gettext("No player matches.") : gettext("Nobody has joined yet.")) + "</p>"]];
     PM.update(list, players);
     document.getElementById("player-count").textContent = "(" + activeCount() + ")";
     var endBox = document.querySelector('[data-testid="end-box"]');
     if (endBox) endBox.hidden = view.session.status === "ended";
     PM.paintTimers();
+    if (t0) root.setAttribute("data-render-ms", (performance.now() - t0).toFixed(1));  // measured by the browser tests
   }
+
+  // --- the filter, the search and the pages -----------------------------------------------------
+
+  function rerender() { if (view) render(view); }
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest ? ev.target.closest("button[data-act]") : null;
+    if (!el || el.disabled || !view) return;
+    var act = el.getAttribute("data-act");
+    if (act === "pick-state") {
+      pick.state = el.getAttribute("data-state");
+      pick.page = 0;
+      rerender();
+    } else if (act === "page") {
+      pick.page = Math.max(0, parseInt(el.getAttribute("data-to"), 10) || 0);
+      rerender();
+    } else if (act === "player-page") {
+      playerPick.page = Math.max(0, parseInt(el.getAttribute("data-to"), 10) || 0);
+      rerender();
+    }
+  });
+  // Typing waits a moment before it re-draws (2,000 names); Enter applies it at once.
+  var searchTimer = null, pending = null;
+  function searchNow() { clearTimeout(searchTimer); if (pending) { pending(); pending = null; } rerender(); }
+  function searchLater(fn) { pending = fn; clearTimeout(searchTimer); searchTimer = setTimeout(searchNow, 120); }
+  var committeeSearch = document.getElementById("committee-search");
+  if (committeeSearch) {
+    committeeSearch.addEventListener("input", function () {
+      searchLater(function () { pick.q = committeeSearch.value.trim().toLowerCase().replace(/^(udvalg|committee)\s+/, ""); pick.page = 0; });
+    });
+  }
+  var committeeFilter = document.getElementById("committee-filter");
+  if (committeeFilter) {
+    committeeFilter.addEventListener("change", function () { pick.state = committeeFilter.value; pick.page = 0; rerender(); });
+  }
+  var playerSearch = document.getElementById("player-search");
+  if (playerSearch) {
+    playerSearch.addEventListener("input", function () {
+      searchLater(function () { playerPick.q = playerSearch.value.trim().toLowerCase(); playerPick.page = 0; });
+    });
+  }
+  ["committee-tools", "player-tools"].forEach(function (id) {
+    var form = document.getElementById(id);
+    if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); searchNow(); });
+  });
 
   // --- actions --------------------------------------------------------------------------------------
 

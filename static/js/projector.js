@@ -355,6 +355,125 @@
       }).join("") + "</tbody></table>";
   }
 
+  // --- a conference: the room in numbers, not 400 tiles (issue 7) ----------------------------
+
+  /* Past this many committees no tile is readable from the back of the room: the screen
+     shows how far the room has come (counts, bars, the most chosen answers) instead. */
+  var SUMMARY_FROM = 13;
+  function large() { return committeeIds().length >= SUMMARY_FROM; }
+  function pct(a, b) { return b ? Math.round(100 * Math.min(a, b) / b) : 0; }
+  function barHTML(a, b, extra) {
+    return '<span class="bar pj-sum-bar' + (extra || "") + '" aria-hidden="true"><span style="width:' + pct(a, b) + '%"></span></span>';
+  }
+  function sumRow(n, text, total, kind, testid) {
+    return '<li class="pj-sum-row pj-sum-' + kind + '" data-testid="' + testid + '"><span class="pj-sum-n">' + n + '</span><span class="pj-sum-label">' + esc(text) + "</span>" + barHTML(n, total) + "</li>";
+  }
+
+  /* Where the committees are: everything locked, everyone has voted, voting, nobody yet. */
+  function roomCounts() {
+    var out = { done: 0, voted: 0, working: 0, stuck: 0, deciding: 0 };
+    committeeIds().forEach(function (cid) {
+      var c = view.committees[cid], ds = c.decisions || [];
+      if (!ds.length) return;
+      out.deciding += 1;
+      if (c.done) out.done += 1;
+      else if (c.members.length && (c.answered || 0) >= c.members.length) out.voted += 1;
+      else if (ds.some(function (d) { return d.locked != null || (d.votes || 0) > 0; })) out.working += 1;
+      else out.stuck += 1;
+    });
+    return out;
+  }
+
+  /* Per question: in how many committees it is locked, and the answers locked most often. */
+  function questionSummary(qs) {
+    var byQ = {};
+    qs.forEach(function (q) { byQ[q.id] = { q: q, asked: 0, locked: 0, picks: {} }; });
+    committeeIds().forEach(function (cid) {
+      (view.committees[cid].decisions || []).forEach(function (d) {
+        var row = byQ[questionOf(d)];
+        if (!row) return;
+        row.asked += 1;
+        if (d.locked == null) return;
+        row.locked += 1;
+        if (d.type === "ideas" || d.type === "catalyst") return;
+        (Array.isArray(d.locked) ? d.locked : [d.locked]).forEach(function (id) {
+          var label = labelOf(d, id);
+          row.picks[label] = (row.picks[label] || 0) + 1;
+        });
+      });
+    });
+    return qs.map(function (q) { return byQ[q.id]; });
+  }
+
+  function topPicks(picks, k) {
+    return Object.keys(picks).map(function (label) { return { label: label, n: picks[label] }; })
+      .sort(function (a, b) { return (b.n - a.n) || (a.label < b.label ? -1 : 1); }).slice(0, k);
+  }
+
+  function summaryHTML() {
+    var ids = committeeIds(), total = ids.length;
+    var qs = questions();
+    var t = totals();
+    var counts = roomCounts();
+    if (!counts.deciding) {  // the briefing: who sits where is on each phone
+      return '<section class="pj-summary pj-summary-one" data-testid="room-summary"><p class="pj-sum-big" data-testid="summary-committees">' +
+        esc(fmt(gettext("%(players)s players in %(committees)s committees"), { players: t.members, committees: total })) + "</p>" +
+        '<p class="pj-sum-note">' + esc(gettext("Your phone shows your committee and who sits with you.")) + "</p></section>";
+    }
+    var states = '<div class="pj-sum-main"><p class="pj-sum-big" data-testid="summary-voted">' + esc(votedText(t.answered, t.members)) + "</p>" + barHTML(t.answered, t.members, " pj-sum-bar-big") +
+      '<p class="pj-sum-head">' + esc(fmt(ngettext("%(n)s committee", "%(n)s committees", total), { n: total })) + "</p>" +
+      '<ul class="pj-sum-rows" data-testid="summary-states">' +
+      sumRow(counts.done, gettext("have locked everything"), total, "done", "state-done") +
+      sumRow(counts.voted, gettext("have all voted"), total, "voted", "state-voted") +
+      sumRow(counts.working, gettext("are voting"), total, "working", "state-working") +
+      sumRow(counts.stuck, gettext("have not started"), total, "stuck", "state-stuck") + "</ul></div>";
+    var rows = questionSummary(qs).map(function (r, i) {
+      var top = topPicks(r.picks, 2);
+      return '<li class="pj-sum-q" data-testid="summary-q' + (i + 1) + '"><p class="pj-sum-prompt"><span class="pj-d-n" aria-hidden="true">' + (i + 1) + '</span><span class="pj-sum-prompt-text">' + esc(r.q.prompt) + "</span></p>" +
+        '<p class="pj-sum-locked">' + esc(fmt(gettext("Locked in %(n)s of %(total)s committees"), { n: r.locked, total: r.asked })) + "</p>" + barHTML(r.locked, r.asked) +
+        (top.length ? '<ul class="pj-sum-picks" aria-label="' + esc(gettext("Chosen most")) + '">' + top.map(function (x) {
+          return '<li><span class="pj-sum-pick">' + esc(x.label) + '</span><span class="pj-sum-pick-n">' + esc(fmt(ngettext("%(n)s committee", "%(n)s committees", x.n), { n: x.n })) + "</span></li>";
+        }).join("") + "</ul>" : "") + "</li>";
+    }).join("");
+    return '<section class="pj-summary" data-testid="room-summary">' + states + '<ol class="pj-sum-questions">' + rows + "</ol></section>";
+  }
+
+  /* The idea wall of a conference: how many ideas, how far the dots are, the ideas with most dots. */
+  function wallSummaryHTML() {
+    var ids = committeeIds();
+    var ideas = [], locked = 0, dotted = 0, members = 0;
+    ids.forEach(function (cid) {
+      var c = view.committees[cid], d = ideaDecision(c);
+      members += c.members.length;
+      if (d && d.locked != null) locked += 1;
+      dotted += d ? d.votes || 0 : 0;
+      (c.ideas || []).forEach(function (i) { ideas.push({ idea: i, c: c }); });
+    });
+    var top = ideas.filter(function (x) { return x.idea.dots > 0; })
+      .sort(function (a, b) { return b.idea.dots - a.idea.dots; }).slice(0, 5);
+    return '<section class="pj-summary" data-testid="room-summary"><div class="pj-sum-main">' +
+      '<p class="pj-sum-big" data-testid="summary-ideas">' + esc(fmt(ngettext("%(n)s idea in the pools", "%(n)s ideas in the pools", ideas.length), { n: ideas.length })) + "</p>" +
+      '<ul class="pj-sum-rows">' +
+      sumRow(dotted, fmt(gettext("of %(total)s have put dots"), { total: members }), members, "working", "state-dotted") +
+      sumRow(locked, fmt(gettext("of %(total)s committees have locked their ideas"), { total: ids.length }), ids.length, "done", "state-done") + "</ul></div>" +
+      '<div class="pj-sum-side"><h2 class="pj-sum-head">' + esc(gettext("Most dots so far")) + "</h2>" +
+      (top.length ? '<ol class="pj-sum-ideas" data-testid="summary-top-ideas">' + top.map(function (x) {
+        return '<li><span class="pj-sum-idea">' + esc(x.idea.text) + '</span> <span class="pj-sum-where">' + esc(committeeName(x.c)) + " · " + x.idea.dots + " ●</span></li>";
+      }).join("") + "</ol>" : '<p class="pj-sum-note" data-testid="summary-no-dots">' + esc(gettext("No dots yet.")) + "</p>") + "</div></section>";
+  }
+
+  /* The end of a conference: how many committees reached each outcome. */
+  function outcomesSummaryHTML() {
+    var ids = committeeIds().filter(function (cid) { return view.committees[cid].outcome; });
+    if (!ids.length) return "";
+    var by = {};
+    ids.forEach(function (cid) { var o = view.committees[cid].outcome; by[o.title] = (by[o.title] || 0) + 1; });
+    var rows = topPicks(by, 6).map(function (x, i) { return sumRow(x.n, x.label, ids.length, "done", "outcome-row-" + (i + 1)); }).join("");
+    return '<section class="pj-summary pj-summary-one" data-testid="room-summary"><p class="pj-sum-big" data-testid="summary-outcomes">' +
+      esc(fmt(ngettext("The outcome of %(n)s committee", "The outcomes of %(n)s committees", ids.length), { n: ids.length })) + "</p>" +
+      '<ul class="pj-sum-rows pj-sum-outcomes">' + rows + "</ul></section>";
+  }
+
   // --- fitting one screen -------------------------------------------------------------------
 
   function overflows() {
@@ -485,6 +604,7 @@
   // --- render -------------------------------------------------------------------------------
 
   function render(v) {
+    var t0 = window.performance ? performance.now() : 0;
     view = v;
     var s = view.session;
     var blocks = [["message", messageHTML()]];
@@ -494,15 +614,18 @@
       kind = "lobby";
     } else {
       blocks.push(["head", headHTML()]);
-      var outcomes = outcomesHTML();
+      var big = large();
+      var outcomes = big ? outcomesSummaryHTML() : outcomesHTML();
       if (outcomes) { blocks.push(["outcomes", outcomes]); kind = "outcomes"; }
-      else if (ideaRound()) { blocks.push(["wall", wallHTML()]); kind = "wall"; }
-      else { blocks.push(["grid", progressHTML()]); kind = "grid"; }
+      else if (ideaRound()) { blocks.push(["wall", big ? wallSummaryHTML() : wallHTML()]); kind = "wall"; }
+      else { blocks.push(["grid", big ? summaryHTML() : progressHTML()]); kind = "grid"; }
+      if (big) kind = "summary-" + kind;
     }
     screen.setAttribute("data-screen", kind);
     PM.update(screen, blocks);
     PM.paintTimers();
-    fit(kind);
+    fit(kind.indexOf("summary-") === 0 ? "summary" : kind);
+    if (t0) screen.setAttribute("data-render-ms", (performance.now() - t0).toFixed(1));  // read by the browser tests
     listen();
   }
 
