@@ -63,7 +63,9 @@ run: venv messages $(STATIC_STAMP)
 		echo "  (README: The room's network)."; \
 	fi; \
 	echo; \
-	LAN_ADDRESS=$$LAN exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) policymaker.asgi:application
+	LAN_ADDRESS=$$LAN exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
+		--websocket-max-message-size $$($(PY) -c 'from game.wire import MAX_MESSAGE_BYTES as m; print(m)') \
+		policymaker.asgi:application
 
 # Compile the translations (the .mo files are built, not committed); needs gettext.
 messages: venv

@@ -214,17 +214,71 @@ def perform_presence(session_id: int, changes: dict[str, int]) -> Done | None:
     return done
 
 
+class _InOrder:
+    """The changes this process made go out in the order of their versions.
+
+    Two changes of one session committed a moment apart (a vote, and the
+    presence writer's batch) are broadcast from different tasks; without this
+    the later could reach a phone first, which then sees a gap and asks for a
+    snapshot. A version is noted in the thread that committed it, before the
+    next change can commit; its broadcast waits for the ones before it (at most
+    ``WAIT`` seconds, should one of them never be sent).
+    """
+
+    WAIT = 2.0  # seconds
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: dict[int, dict[int, float]] = {}  # session id -> {version: noted at}
+
+    def noted(self, done: Done) -> Done:
+        if not done.repeat:
+            with self.lock:
+                self.pending.setdefault(done.session_id, {})[done.version] = time.monotonic()
+        return done
+
+    async def turn(self, done: Done) -> None:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                waiting = [
+                    v
+                    for v, at in self.pending.get(done.session_id, {}).items()
+                    if v < done.version and now - at < self.WAIT
+                ]
+            if not waiting:
+                return
+            await asyncio.sleep(0.002)
+
+    def sent(self, done: Done) -> None:
+        with self.lock:
+            pending = self.pending.get(done.session_id, {})
+            pending.pop(done.version, None)
+            now = time.monotonic()
+            for v in [v for v, at in pending.items() if now - at >= self.WAIT]:
+                pending.pop(v)  # never sent (its caller failed): forgotten
+            if not pending:
+                self.pending.pop(done.session_id, None)
+
+
+in_order = _InOrder()
+
+
 async def broadcast(done: Done) -> None:
     """Send each stream's frames to its group: a viewer gets a frame only for a
     change it can see (game.wire). Without frames (see ``_cut``) every viewer is
     sent a fresh snapshot. The lobby's count goes out by itself, coalesced."""
     layer = get_channel_layer()
     assert layer is not None  # the settings set one
-    if done.messages is None:
-        sends = [layer.group_send(group_name(done.session_id), {"type": "game.resync"})]
-    else:
-        sends = [layer.group_send(group, message) for group, message in done.messages]
-    results = await asyncio.gather(*sends, return_exceptions=True)
+    try:
+        await in_order.turn(done)
+        if done.messages is None:
+            sends = [layer.group_send(group_name(done.session_id), {"type": "game.resync"})]
+        else:
+            sends = [layer.group_send(group, message) for group, message in done.messages]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+    finally:
+        in_order.sent(done)
     for failed in [r for r in results if isinstance(r, BaseException)]:
         # The change is saved; a client repairs a missed frame from a snapshot.
         log.error("broadcast of session %s v%s: %r", done.session_id, done.version, failed)
@@ -284,7 +338,9 @@ async def aperform(
     session_id: int, action: dict[str, Any], *, actor: str, op_id: str | None = None
 ) -> Done:
     """``perform`` from async code, then tell everyone."""
-    done = await database_sync_to_async(perform)(session_id, action, actor=actor, op_id=op_id)
+    done = await database_sync_to_async(
+        lambda: in_order.noted(perform(session_id, action, actor=actor, op_id=op_id))
+    )()
     if not done.repeat:
         await broadcast(done)
     return done

@@ -273,7 +273,7 @@ class _PresenceWriter:
     async def _write(self, session_id: int, changes: dict[str, int]) -> None:
         for attempt in range(5):  # a database fault (SQLite busy, a failover): again
             try:
-                done = await database_sync_to_async(actions.perform_presence)(session_id, changes)
+                done = await database_sync_to_async(_presence_noted)(session_id, changes)
             except Session.DoesNotExist:
                 return  # deleted meanwhile: nobody to tell
             except Exception:
@@ -284,6 +284,12 @@ class _PresenceWriter:
                 await actions.broadcast(done)
             return
         log.error("presence of session %s not written: %s", session_id, changes)
+
+
+def _presence_noted(session_id: int, changes: dict[str, int]) -> actions.Done | None:
+    """Write the presence, and note its version for the broadcasts' order, in one thread."""
+    done = actions.perform_presence(session_id, changes)
+    return actions.in_order.noted(done) if done is not None else None
 
 
 _writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

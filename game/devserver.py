@@ -15,6 +15,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from game.wire import MAX_MESSAGE_BYTES
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = "policymaker.asgi:application"
 
@@ -65,8 +67,8 @@ class Server:
             port = fixed or free_port()
             self.url = f"http://127.0.0.1:{port}"
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *self.args]
-                + [self.app],
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+                + ["--websocket-max-message-size", str(MAX_MESSAGE_BYTES), *self.args, self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

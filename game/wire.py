@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 
 HOST, PROJECTOR = "host", "projector"
 
+# Daphne's (autobahn's) limit on one websocket message, in and out. Its default of
+# 1 MiB is less than the host's snapshot of a session of 65 committees or more (about
+# 16 KB a committee: 6.3 MB at 400), which then never reaches the dashboard. Coming
+# in, the consumers refuse anything over 16 KiB (game.protocol) whatever this says.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
 
 def session_group(session_id: int) -> str:
     """Every connection of a session: snapshots for all, seats moved to another device."""

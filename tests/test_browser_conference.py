@@ -30,7 +30,6 @@ PAGE = 12  # committees per page (static/js/host.js PAGE)
 # The host's snapshot of 400 committees is about 6 MB, past Daphne's default limit of
 # 1 MB per websocket message (autobahn applies it to what the server sends too): the
 # view's shape is the engine's business (issue 7), so this server is given room for it.
-SERVER_ARGS = ("--websocket-max-message-size", str(32 * 1024 * 1024))
 
 
 # Every element under ``root`` that has text of its own in a font smaller than ``px``.
@@ -47,7 +46,7 @@ def conference(tmp_path_factory):
         missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
     SHOTS.mkdir(parents=True, exist_ok=True)
     build = "from tests.room_scenarios import build_large; build_large(400, 5)"
-    with bs.room_server(tmp_path_factory.mktemp("conference"), build, server_args=SERVER_ARGS) as (
+    with bs.room_server(tmp_path_factory.mktemp("conference"), build) as (
         url,
         browser,
         state,

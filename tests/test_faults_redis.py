@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from game.bots import ViewClient
 from game.devserver import Server, free_port
 
 from . import browser_support as bs

@@ -251,7 +251,7 @@
      locked), "voted" (everyone has voted, the lead has not locked), "stuck" (no vote on any
      open decision yet) or "working"; "offline" when a member's phone is not connected. */
   function committeeState(c) {
-    var open = (c.decisions || []).filter(function (d) { return d.locked == null && d.type !== "catalyst"; });
+    var open = (c.decisions || []).filter(function (d) { return d.locked == null && !isPlayed(d); });
     var ds = c.decisions || [];
     var out = { offline: c.members.some(function (m) { return !m.online; }), step: "idle" };
     if (view.session.status !== "running" || !ds.length) return out;
