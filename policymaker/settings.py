@@ -192,9 +192,9 @@ if REDIS_URL:
                 "hosts": [REDIS_URL],
                 # Messages for all consumers of one process queue in one Redis list,
                 # and a group send that finds it full is dropped with only an INFO
-                # log. Every change is one group message, which each consumer of the
-                # session takes from that list: a burst of changes (forty phones
-                # voting at once) can queue hundreds; 1500 leaves headroom.
+                # log. A change is one message per stream it touches (game.wire), and
+                # the host's and the projector's consumers take one per change: a
+                # burst (a room voting at once) can queue hundreds; 1500 leaves headroom.
                 "capacity": 1500,
                 # Group members expire after this even while connected, so it must
                 # outlast the longest workshop (a long day, < 6 h); shorter than the
@@ -204,7 +204,14 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: a consumer's queue holds what it has not yet sent on. Since each
+    # change reaches only the streams it touches (game.wire), a phone gets a few
+    # messages a second at most; the host, who sees every committee, gets one per
+    # change: 1,000 covers a 2,000-player vote storm's backlog (the default is 100,
+    # and a full queue drops a message silently: the client then sees a gap).
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

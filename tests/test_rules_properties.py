@@ -190,7 +190,7 @@ def random_play(data, *, views: bool) -> None:
         check_state(new, voters)
         if views:
             assert old_views is not None
-            old_views = check_views(before, new, old_views)
+            old_views = check_views(before, new, old_views, action)
         state = new
     assert versions == list(range(1, len(versions) + 1))  # one version per applied action
 
@@ -254,13 +254,19 @@ def check_step(before: dict, new: dict, action: dict, events: list, voters: dict
             assert e["by"] in rules.active_members(before, e["committee"])
 
 
-def check_views(old_state: dict, state: dict, old: visibility.Views) -> visibility.Views:
+def check_views(
+    old_state: dict, state: dict, old: visibility.Views, action: dict | None = None
+) -> visibility.Views:
     """The views re-made where the change touched them equal views made whole; every
-    viewer's frames rebuild its new view; a viewer sent no frame saw no change."""
+    viewer's frames rebuild its new view; a viewer sent no frame saw no change; and
+    a player's move in its committee reaches that committee's seats and no one else."""
     new = visibility.advance(CASE, old_state, state, META, old)
     fresh = visibility.views(CASE, state, META)
     assert new == fresh
     frames = json.loads(json.dumps(visibility.frames(old, new).__dict__))  # as sent
+    if action is not None and action["kind"] in rules.IN_ONE_COMMITTEE:
+        cid = state["players"][action["player"]]["committee"]
+        assert set(frames["streams"]) <= {cid} and not frames["moved"], (action, frames)
     wire = lambda view: json.loads(json.dumps(view))  # noqa: E731
     assert visibility.patch(wire(old.host), frames["host"]) == wire(fresh.host)
     assert visibility.patch(wire(old.projector), frames["projector"]) == wire(fresh.projector)
