@@ -542,7 +542,7 @@ FLOOR_SERVER = r"""
 import asyncio, sys
 from websockets.asyncio.server import broadcast, serve
 
-size = int(sys.argv[1])
+size, port = int(sys.argv[1]), int(sys.argv[2])
 clients = set()
 
 async def handler(ws):
@@ -559,7 +559,7 @@ async def handler(ws):
         clients.discard(ws)
 
 async def main():
-    async with serve(handler, "127.0.0.1", 0, compression=None, max_size=None) as server:
+    async with serve(handler, "127.0.0.1", port, compression=None, max_size=None) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.get_running_loop().create_future()
 
@@ -571,7 +571,15 @@ async def measure_floor(n: int, size: int, repeat: int, args) -> dict:
     from websockets.asyncio.client import connect
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", FLOOR_SERVER, str(size)], stdout=subprocess.PIPE, text=True
+        [
+            sys.executable,
+            "-c",
+            FLOOR_SERVER,
+            str(size),
+            str(args.port_base and args.port_base + 99),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     streams: list[Stream] = []
     try:
@@ -685,11 +693,29 @@ def fmt_ms(value: float | None) -> str:
 # --- the servers ---------------------------------------------------------------------------
 
 
+def fresh_services(pg_url: str, redis_url: str) -> None:
+    """An empty PostgreSQL database and Redis database of the bench's own (--cluster)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    import redis
+
+    url = urlsplit(pg_url)
+    name = url.path.lstrip("/")
+    with psycopg.connect(
+        host=url.hostname, port=url.port, user=url.username, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    redis.Redis.from_url(redis_url).flushdb()
+
+
 def setup_django(args, tmp: Path) -> dict[str, str]:
     """Django in this process on the servers' database; the servers' environment."""
     for name in ("REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CONN_MAX_AGE"):
         os.environ.pop(name, None)  # the embedded defaults
     if args.cluster:
+        fresh_services(args.pg_url, args.redis_url)
         os.environ["DATABASE_URL"] = args.pg_url
         os.environ["REDIS_URL"] = args.redis_url
     else:
@@ -710,11 +736,14 @@ def setup_django(args, tmp: Path) -> dict[str, str]:
 def start_servers(env: dict[str, str], args) -> tuple[Any, str, Procs]:
     from game.devserver import Cluster, Server
 
+    base = args.port_base
     if args.cluster:
-        cluster = Cluster(env, args.processes)
+        cluster = Cluster(env, args.processes, port=base or None)
+        for i, server in enumerate(cluster.servers):
+            server.port = base + 1 + i if base else None
         url = cluster.start()
         return cluster, url, Procs([s.proc.pid for s in cluster.servers])  # type: ignore[union-attr]
-    server = Server(env)
+    server = Server(env, port=base or None)
     url = server.start()
     return server, url, Procs([server.proc.pid])  # type: ignore[union-attr]
 
@@ -732,7 +761,8 @@ def run_one(n: int, env: dict[str, str], args) -> dict:
     try:
         out = asyncio.run(measure_n(url, session.code, cookie, n, procs, args))
     finally:
-        tail = server.tail() if hasattr(server, "tail") else ""
+        servers = getattr(server, "servers", [server])
+        tail = "\n".join(s.tail() for s in servers)
         server.stop()
         login.delete()
         connection.close()
@@ -845,6 +875,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=int(os.environ.get("BENCH_PORT_BASE", "0")),
+        help="the servers' ports from here (0: free ones)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)
