@@ -48,6 +48,7 @@ def test_a_small_run_prints_the_table_writes_the_results_and_ends_with_the_ratio
         "round change p99",
         "vote -> committee p99",
         "vote: lost votes",
+        "vote x2: lost votes",
         "server KB per player",
         "floor p99",
     ):
@@ -62,6 +63,8 @@ def test_a_small_run_prints_the_table_writes_the_results_and_ends_with_the_ratio
     vote = run["vote"]
     assert vote["votes_sent"] == vote["acked"] == 10
     assert vote["n"] == 40 and vote["members_not_reached"] == 0 and vote["lost"] == 0
+    twice = run["vote_x2"]
+    assert twice["votes_sent"] == twice["acked"] == 20 and twice["lost"] == 0
     assert run["floor"]["connected"] == 10 and run["floor"]["n"] == 20
     assert run["server"]["kb_per_player"] > 0 and run["server"]["cpu_ms_per_vote"] > 0
     assert f"ratio: {run['ratio']:.1f}" == lines[-1]
@@ -130,19 +133,26 @@ def test_the_clients_gap_rule_without_prev_wants_every_version():
     asyncio.run(go())
 
 
-def test_a_vote_the_hosts_view_does_not_show_with_its_value_is_lost():
+def test_a_player_whose_last_acknowledged_vote_the_hosts_view_does_not_show_lost_it():
     view = {
         "committees": {
             "1": {
-                "members": [{"id": "1"}, {"id": "2"}, {"id": "3"}],
-                "decisions": [{"key": "t1", "votes": {"1": ["a", "b"], "2": ["c"]}}],
+                "members": [{"id": str(i)} for i in range(1, 7)],
+                "decisions": [{"key": "t1", "votes": {"1": ["a", "b"], "2": ["c"], "4": ["a"],
+                                                      "5": ["b"]}}],
             }
         }
-    }
-    acked = [
-        ("1", {"key": "t1", "value": ["b", "a"]}),  # shown (the order does not matter)
-        ("2", {"key": "t1", "value": ["a"]}),  # another value
-        ("3", {"key": "t1", "value": ["a"]}),  # not there
-        ("9", {"key": "t1", "value": ["a"]}),  # not in any committee
+    }  # fmt: skip
+    votes = [
+        ("1", {"key": "t1", "value": ["b", "a"]}, 8),  # shown (the order does not matter)
+        ("2", {"key": "t1", "value": ["a"]}, 9),  # another value: lost
+        ("3", {"key": "t1", "value": ["a"]}, 10),  # not there: lost
+        ("4", {"key": "t1", "value": ["b"]}, 11),  # voted again, and the later one shows
+        ("4", {"key": "t1", "value": ["a"]}, 12),
+        ("5", {"key": "t1", "value": ["a"]}, 13),  # the second vote had no answer in time
+        ("5", {"key": "t1", "value": ["b"]}, None),  # and was applied after: not lost
+        ("6", {"key": "t1", "value": ["a"]}, None),  # never acknowledged: nothing to lose
+        ("9", {"key": "t1", "value": ["a"]}, 14),  # in no committee: lost
     ]
-    assert bench.lost_votes(acked, view) == 3
+    assert bench.lost_votes(votes, view) == 3
+    assert bench.lost_votes([*votes, ("4", {"key": "t1", "value": ["c"]}, 15)], view) == 4
