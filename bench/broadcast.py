@@ -381,6 +381,37 @@ async def join_storm(url: str, code: str, n: int, args, out: dict) -> list[Strea
     return seated
 
 
+async def setup_round(host, players: list[Stream], args, out: dict) -> None:
+    """Committees of five, start, round 1 (the committees decide): within --setup-timeout."""
+    from game.bots import BotError
+
+    t0 = time.monotonic()
+    deadline = t0 + args.setup_timeout
+    steps = [
+        {"type": "form", "size": SIZE},
+        {"type": "start"},
+        {"type": "advance", "from_round": 0},
+    ]
+    for message in steps:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"setup: no time left for {message['type']}")
+        try:
+            await host.request(message, timeout=left)
+        except BotError as exc:
+            if exc.code != "stale":
+                raise BotError(exc.code, f"{message['type']}: {exc.reason}") from None
+            # the round changed meanwhile (the host's view was behind): look again
+            host._syncing = True
+            await host.ws.send(json.dumps({"type": "sync"}))
+            await host.wait_until(lambda v: True, max(1.0, deadline - time.monotonic()))
+            if host.view["session"]["round"] != 1:
+                raise BotError("stale", f"{message['type']}: in round "
+                               f"{host.view['session']['round']}") from None  # fmt: skip
+    missing = await wait_versions(players, host.version, max(1.0, deadline - time.monotonic()))
+    out["setup"] = {"seconds": time.monotonic() - t0, "players_not_reached": missing}
+
+
 async def round_changes(host, players: list[Stream], args, out: dict) -> None:
     """The host goes back and forth between rounds 0 and 1, ending in round 1."""
     samples: list[float] = []
@@ -686,10 +717,7 @@ async def measure_n(
         flush=True,
     )
     try:
-        for message in ({"type": "form", "size": SIZE}, {"type": "start"}):
-            await host.request(message, timeout=max(args.timeout, 120))
-        await host.request({"type": "advance", "from_round": 0}, timeout=max(args.timeout, 120))
-        await wait_versions(players, host.version, args.timeout)
+        await setup_round(host, players, args, out)
         await round_changes(host, players, args, out)
         r = out["round"]
         print(
@@ -898,7 +926,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="40 and 200 players, shorter waits")
     parser.add_argument("--repeat", type=int, default=5, help="round changes each way")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for one change")
-    parser.add_argument("--join-timeout", type=float, default=120.0)
+    parser.add_argument("--join-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--setup-timeout", type=float, default=60.0, help="seconds for form, start, round 1"
+    )
     parser.add_argument("--round-budget", type=float, default=60.0, help="seconds of round changes")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds after the vote storm")
     parser.add_argument(
