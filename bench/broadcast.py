@@ -18,7 +18,8 @@ flood. It measures, in one run:
 - the vote storm: every player votes once, spread over 10 s: from each vote until
   every other member of the voter's committee has a frame with a version at least
   the vote's ``ok`` version: p50, p99; the gaps the clients saw; lost votes (an
-  ``ok`` whose value is not in a fresh host snapshot at the end);
+  ``ok`` whose value is not in a fresh host snapshot at the end); then a second
+  storm with two votes per player (``--storms``);
 - the server's memory per connected player (RSS from /proc before and after the
   join storm) and its CPU time (utime + stime) per vote;
 - the floor: the same clients against a minimal ``websockets`` broadcast server,
@@ -347,7 +348,7 @@ async def join_storm(url: str, code: str, n: int, args, out: dict) -> list[Strea
                     cookie = f"{body['cookie']}={body['token']}"
                     break
                 error(f"join http {status} {body.get('error', '')}".strip())
-                if status != 429:
+                if status != 429 and status < 500:  # too fast or a busy proxy: again
                     return
                 await asyncio.sleep(1.0)
             if cookie is None:
@@ -856,6 +857,8 @@ def table(runs: list[dict]) -> str:
             return "—"
         if j["timed_out"]:
             return f"timed out ({j['seated']}/{j['players']})"
+        if j["seated"] < j["players"]:
+            return f"{j['seated']}/{j['players']} in {j['seconds']:.1f} s"
         return f"{j['seconds']:.1f} s"
 
     def count(*path: str):
@@ -1002,7 +1005,12 @@ def main(argv: list[str] | None = None) -> None:
     chosen = next((r for r in with_ratio if r["players"] == 1000), None)
     if chosen is None and with_ratio:
         chosen = max(with_ratio, key=lambda r: r["players"])
-        print(f"(1,000 players were not run: the ratio is for {chosen['players']:,} players)")
+        why = (
+            "1,000 players gave no round change"
+            if any(r["players"] == 1000 for r in runs)
+            else "1,000 players were not run"
+        )
+        print(f"({why}: the ratio is for {chosen['players']:,} players)")
     where = "on one process" if not args.cluster else f"on {args.processes} processes"
     if chosen is None:
         print("(no ratio: no floor was measured)")
