@@ -123,7 +123,9 @@ def cached_views(session: Session) -> visibility.Views | None:
 def _remember(session: Session, version: int, after: visibility.Views) -> None:
     key = (session.pk, session.code)
     with _views_lock:
-        if _views.get(key, (0,))[0] < version:  # another thread may be newer
+        # Another thread may be newer; the same version again is a retry of one
+        # that was rolled back (the row lock orders the versions that commit).
+        if _views.get(key, (0,))[0] <= version:
             _views.pop(key, None)
             _views[key] = (version, after)
         while len(_views) > MAX_CACHED_SESSIONS:

@@ -160,10 +160,15 @@ def _snapshot_text(
     hit = _snapshots.get(key)
     if hit and hit[0] == row[0]:
         return hit
-    session = Session.objects.select_related("case_version").filter(pk=session_id).first()
+    session = (
+        Session.objects.select_related("case_version")
+        .defer(*Session.HEAVY)
+        .filter(pk=session_id)
+        .first()
+    )
     if session is None:
         return None
-    views = actions.cached_views(session)
+    views = actions.cached_views(session)  # the state is read only when they are not there
     view: dict | None = None
     if views is not None:
         view = views.player(pid) if pid is not None else getattr(views, viewer)
@@ -182,9 +187,8 @@ def _snapshot_text(
 # --- the streams' versions, for pongs ----------------------------------------------------------
 
 VERSION_FRESH = 1.0  # seconds: the database is asked at most once a second per session
-PONG_WAITS = (
-    False  # a pong answers with the figure it has while a fresher one is read (tests: wait)
-)
+# A pong answers with the figure it has while a fresher one is read (tests: it waits).
+PONG_WAITS = False
 _streams: dict[int, tuple[dict, float]] = {}  # session id -> (Session.streams, when read)
 _stream_reads: dict[int, asyncio.Future] = {}
 
@@ -396,7 +400,7 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.session_id: int | None = None
         self.pid: str | None = None
-        self.stream = self.viewer  # a player's: its committee's, or the lobby's (game.wire)
+        self.stream: str | None = self.viewer  # a player's: its committee's, or the lobby's
         self.joined_v = 0  # the version of the lobby count last sent
         self.present = False  # a +1 of presence is handed over; a -1 is owed
         self.limits: list[tuple] = []  # the _live keys this connection is counted in
@@ -414,11 +418,8 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     def _groups(self) -> tuple[str, ...]:
         assert self.session_id is not None
         mine = (wire.seat_group(self.session_id, self.pid),) if self.pid is not None else ()
-        return (
-            wire.session_group(self.session_id),
-            wire.stream_group(self.session_id, self.stream),
-            *mine,
-        )
+        stream = (wire.stream_group(self.session_id, self.stream),) if self.stream else ()
+        return (wire.session_group(self.session_id), *stream, *mine)
 
     async def _refuse_now(self) -> None:
         await self._error("server_error", _("Something went wrong; please try again."))
@@ -442,12 +443,12 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         self.texts = await database_sync_to_async(session.case_version.texts)(self.language)
         # The code too: a session id can come back (a test database is emptied).
         self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
-        self.stream = (
-            visibility.stream_for(session.state, self.pid) if self.pid is not None else self.viewer
-        )
+        # A player's stream (its committee's) comes with the snapshot, which joins it.
+        self.stream = self.viewer if self.pid is None else None
         await self.join_groups(*self._groups())
         # Read again, after joining the groups: a change made in between is then
-        # either in the snapshot or in an event (an older event is skipped).
+        # either in the snapshot or in an event (an older event is skipped; one in
+        # a player's stream before it is joined shows as a gap in the next frame).
         await self.send_snapshot()
         if self.pid is not None:
             self.present = True
@@ -719,7 +720,7 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _session(self, pk: int | None = None) -> Session | None:
-        query = Session.objects.select_related("case_version")
+        query = Session.objects.select_related("case_version").defer(*Session.HEAVY)
         if pk is not None:
             return query.filter(pk=pk).first()
         code = normalise_code(self.scope["url_route"]["kwargs"]["code"])

@@ -77,6 +77,10 @@ class Session(models.Model):
     class Meta:
         ordering = ["-created"]
 
+    # What a look-up by code or id leaves out: the state and the case's data are the
+    # big JSON fields (hundreds of KB at a thousand players), read only where used.
+    HEAVY = ("state", "streams", "case_version__data")
+
     def __str__(self) -> str:
         return f"{self.code} ({self.case_version})"
 

@@ -65,7 +65,12 @@ def find_session(code: str) -> Session | None:
     normal = normalise_code(code)
     if normal is None:
         return None
-    return Session.objects.select_related("case_version").filter(code=normal).first()
+    return (
+        Session.objects.select_related("case_version")
+        .defer(*Session.HEAVY)
+        .filter(code=normal)
+        .first()
+    )
 
 
 def _wait_refusal(wait: float, reason: str) -> rules.Refused:

@@ -604,12 +604,6 @@ def stream_of(me: dict) -> str:
     return me["committee"] or LOBBY
 
 
-def stream_for(state: rules.State, pid: str) -> str:
-    """A seat's stream, from the state (no view made)."""
-    p = state["players"].get(pid)
-    return (p["committee"] if p and not p["removed"] else None) or LOBBY
-
-
 @dataclass
 class Views:
     """Every viewer's view of one state, kept by part (never changed in place)."""
