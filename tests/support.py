@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from typing import Any
@@ -91,26 +92,33 @@ class Client:
         versions (what a pong would say, read here from the database so that no
         ping counts against the client's rate limit) say which version that is.
         """
+        deadline = asyncio.get_running_loop().time() + WAIT
         while self.v < v:
-            target = min(v, await database_sync_to_async(self._seen)())
+            made, seen = await database_sync_to_async(self._seen)()
+            if made < v:  # the change is not saved yet (a test's action in flight)
+                assert asyncio.get_running_loop().time() < deadline, f"{self.name}: no v{v}"
+                await asyncio.sleep(0.02)
+                continue
+            target = min(v, seen)
             if self.v >= target:
                 return
             while self.v < target:
                 await self.frame()
 
-    def _seen(self) -> int:
-        """The version of the last frame the server sent this viewer (game.wire.seen)."""
+    def _seen(self) -> tuple[int, int]:
+        """The session's version, and the version of the last frame the server sent
+        this viewer (game.wire.seen)."""
         from game import wire
         from game.models import Session
 
         assert self.view is not None
-        streams = Session.objects.filter(code=self.view["session"]["code"]).values_list(
-            "streams", flat=True
+        made, streams = Session.objects.filter(code=self.view["session"]["code"]).values_list(
+            "version", "streams"
         )[0]
         if "me" in self.view:
             me = self.view["me"]
-            return wire.seen(streams, "player", me["id"], visibility.stream_of(me))
-        return wire.seen(streams, "host" if "players" in self.view else "projector")
+            return made, wire.seen(streams, "player", me["id"], visibility.stream_of(me))
+        return made, wire.seen(streams, "host" if "players" in self.view else "projector")
 
     async def event(self) -> dict:
         frame = await self.frame()
