@@ -415,6 +415,16 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             log.exception("connect of %s failed", self.viewer)
             await self._quietly(self._refuse_now())
 
+    async def _stream_now(self) -> str:
+        players = await database_sync_to_async(
+            lambda: (
+                Session.objects.filter(pk=self.session_id)
+                .values_list("state__players", flat=True)
+                .first()
+            )
+        )()
+        return visibility.stream_for(players or {}, self.pid or "")
+
     def _groups(self) -> tuple[str, ...]:
         assert self.session_id is not None
         mine = (wire.seat_group(self.session_id, self.pid),) if self.pid is not None else ()
@@ -443,8 +453,8 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
         self.texts = await database_sync_to_async(session.case_version.texts)(self.language)
         # The code too: a session id can come back (a test database is emptied).
         self.seat = (session.pk, session.code, self.viewer if self.pid is None else self.pid)
-        # A player's stream (its committee's) comes with the snapshot, which joins it.
-        self.stream = self.viewer if self.pid is None else None
+        # A player's stream is its committee's: joined before the snapshot is read.
+        self.stream = self.viewer if self.pid is None else await self._stream_now()
         await self.join_groups(*self._groups())
         # Read again, after joining the groups: a change made in between is then
         # either in the snapshot or in an event (an older event is skipped; one in

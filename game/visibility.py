@@ -604,6 +604,12 @@ def stream_of(me: dict) -> str:
     return me["committee"] or LOBBY
 
 
+def stream_for(players: dict[str, Any], pid: str) -> str:
+    """A seat's stream, from the state's players (no view made)."""
+    p = players.get(pid)
+    return (p["committee"] if p and not p["removed"] else None) or LOBBY
+
+
 @dataclass
 class Views:
     """Every viewer's view of one state, kept by part (never changed in place)."""
