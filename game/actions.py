@@ -356,8 +356,10 @@ def perform_and_broadcast(session_id: int, action: dict[str, Any], *, actor: str
 
 
 def broadcast_sync(done: Done) -> None:
-    """``broadcast`` from sync code (HTTP views, commands)."""
-    async_to_sync(broadcast)(done)
+    """``broadcast`` from sync code (HTTP views, commands), called in the thread that
+    committed ``done``: noted first, so that it goes out in order (a join by HTTP and
+    a presence batch committed a moment after it, say)."""
+    async_to_sync(broadcast)(in_order.noted(done))
 
 
 # --- sessions and seats -----------------------------------------------------------------

@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 DEFAULT_PACE = 0.4  # mean think time in seconds: a bot pauses 0.2-0.6 s between moves
 TICK = 0.1  # how often a waiting bot looks at the clock (grace periods)
 REQUEST_TIMEOUT = 15.0  # an action with no ok/error after this is given up
+# As static/js/live.js: a ping every 2 s, whose pong names the newest version this
+# viewer has a frame of (a lost last frame shows there, as no later frame follows);
+# a refused sync (its rate limit) is asked again.
+PING_EVERY = 2.0
+SYNC_RETRY = 2.0
+SYNC_REF = "sync"
 POLITICIAN_RATE = 0.1  # how often a lead locks its own vote against the majority
 CATALYST_RATE = 0.6  # how often a role plays its move (a tool, an invitation, a frame)
 PLAYED = PLAYED_TYPES  # played by one role, not voted on: tool, invitation, frame
@@ -185,6 +191,10 @@ class Brain:
                     return move
         return None
 
+    def retry(self, move: dict) -> None:
+        """Try ``move`` again later: it was refused for its pace (slow_down), not for what it is."""
+        self.tried.discard((move["type"], move.get("question", move.get("key"))))
+
     # --- one kind of move each; None when there is nothing to do ---------------------
 
     def _reflect(self, me: dict) -> dict | None:
@@ -307,7 +317,8 @@ def join_seat(
 class ViewClient:
     """One websocket viewer: the view from snapshot + patches, and requests matched by ref.
 
-    A frame whose ``prev`` is newer than the view (a lost frame) asks for ``sync``; events older than the view are
+    A frame whose ``prev`` is newer than the view (a lost frame), or a pong ahead
+    of it, asks for ``sync`` until a snapshot comes; events older than the view are
     dropped. ``request`` returns the ``ok`` frame once the view has caught up
     with the version it names, or raises BotError for an ``error``.
     """
@@ -325,7 +336,10 @@ class ViewClient:
         self.pending: dict[int, asyncio.Future] = {}
         self._changed = asyncio.Event()
         self._reader: asyncio.Task | None = None
+        self._pinger: asyncio.Task | None = None
         self._syncing = False
+        self._synced_at = 0.0
+        self._ahead: int | None = None  # the version the last pong named, if the view was behind it
         self.bytes_in = 0
 
     async def open(self, timeout: float = 15.0) -> None:
@@ -340,9 +354,12 @@ class ViewClient:
             max_size=None,
         )
         self._reader = asyncio.create_task(self._read())
+        self._pinger = asyncio.create_task(self._ping())
         await self.wait_until(lambda view: True, timeout)
 
     async def close(self) -> None:
+        if self._pinger is not None:
+            self._pinger.cancel()
         if self.ws is not None:
             await self.ws.close()
         if self._reader is not None:
@@ -380,13 +397,20 @@ class ViewClient:
             if self.view is None or self._syncing or frame["v"] <= self.version:
                 return  # before the snapshot, while resyncing, or already in it
             if frame.get("prev", frame["v"] - 1) > self.version:  # a frame of ours was lost
-                self._syncing = True
-                await self.ws.send(json.dumps({"type": "sync"}))  # type: ignore[union-attr]
-                return
+                return await self._sync()
             self.view = apply_patches(self.view, frame["patch"])
             self.version = frame["v"]
         elif kind == "joined" and self.view is not None and not self._syncing:
             self.view = {**self.view, "joined": frame["n"]}  # not versioned
+        elif kind == "pong":
+            # A pong ahead of the view: the frame may be on its way. Still behind that
+            # version at the next pong, the frame is lost.
+            if self._ahead is not None and self.version < self._ahead and not self._syncing:
+                return await self._sync()
+            ahead = frame.get("v")
+            self._ahead = ahead if ahead is not None and ahead > self.version else None
+        elif kind == "error" and frame.get("ref") == SYNC_REF:
+            pass  # refused for its rate: _ping asks again
         elif kind in ("ok", "error"):
             future = self.pending.pop(frame.get("ref"), None)  # type: ignore[arg-type]
             if future is None and kind == "error" and len(self.pending) == 1:
@@ -396,6 +420,22 @@ class ViewClient:
                 future.set_result(frame)
             elif kind == "error":
                 log.info("%s: unrequested error %s", self.ws_url, frame.get("code"))
+
+    async def _sync(self) -> None:
+        self._syncing, self._synced_at, self._ahead = True, time.monotonic(), None
+        await self.ws.send(json.dumps({"type": "sync", "ref": SYNC_REF}))  # type: ignore[union-attr]
+
+    async def _ping(self) -> None:
+        """A ping every PING_EVERY s; a sync still unanswered after SYNC_RETRY s again."""
+        pings = itertools.count(1)
+        while self.closed is None and self.ws is not None:
+            await asyncio.sleep(PING_EVERY)
+            try:
+                if self._syncing and time.monotonic() - self._synced_at >= SYNC_RETRY:
+                    await self._sync()
+                await self.ws.send(json.dumps({"type": "ping", "ref": f"ping-{next(pings)}"}))
+            except ConnectionClosed:
+                return
 
     def _notify(self) -> None:
         self._changed.set()
@@ -558,6 +598,7 @@ class Bot:
                 self.stats.errors += 1
                 log.info("bot %s: %s refused: %s", self.name, move["type"], exc)
                 if exc.code == "slow_down":
+                    self.brain.retry(move)
                     await asyncio.sleep(1.0)
             else:
                 assert view is not None  # the move came from it

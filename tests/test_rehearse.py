@@ -157,6 +157,28 @@ def test_lead_waits_for_every_vote_then_locks():
     assert move == {"type": "lock", "key": "fokus"}
 
 
+def test_an_answer_refused_for_its_pace_is_sent_again():
+    """A bot at full speed can meet the action bucket (slow_down) in the last round: the
+    refused answer is sent again, or the host waits for it until the round times out."""
+    case, _data = load_case_file(SCHOOL)
+    state = rules.new_state(case, {"size": 4})
+    for i in range(4):
+        state, _ = rules.apply(case, state, {"kind": "join", "player": str(i + 1), "name": f"P{i}"})
+    for action in ({"kind": "form"}, {"kind": "start"}):
+        state, _ = rules.apply(case, state, action)
+    while not case.rounds[state["round"]].reflection:
+        state, _ = rules.apply(case, state, {"kind": "advance"})
+    view = visibility.player_view(case, state, "1", META)
+    brain = Brain(random.Random(0))
+    first = brain.next_move(view, 0.0)
+    assert first is not None and first["type"] == "reflect"
+    again = brain.next_move(view, 0.0)
+    assert again is not None and again["question"] != first["question"]  # each is tried once
+    brain.retry(first)  # the server answered slow_down
+    third = brain.next_move(view, 0.0)
+    assert third is not None and third["question"] == first["question"]
+
+
 # --- the whole stack ------------------------------------------------------------------------
 
 

@@ -116,6 +116,16 @@ def _all_reflected(questions: list[str]) -> Any:
     return check
 
 
+def _unanswered(view: dict, questions: list[str]) -> str:
+    return "; ".join(
+        f"Udvalg {c['name']}: {m['name']} ({len(c['reflections'].get(m['id'], {}))}"
+        f"/{len(questions)} answered)"
+        for c in view["committees"].values()
+        for m in c["members"]
+        if not set(questions) <= set(c["reflections"].get(m["id"], {}))
+    )
+
+
 def _open_decisions(view: dict) -> str:
     return "; ".join(
         f"Udvalg {c['name']}: {d['key']} ({len(d['voted'])}/{len(c['members'])} voted)"
@@ -178,7 +188,9 @@ class Host:
                 if not await client.wait_until(_all_reflected(questions), self.round_timeout):
                     raise RehearsalError(
                         f"Round {index} ({round_.id}): the bots did not answer every "
-                        f"reflection question within {self.round_timeout:.0f} s."
+                        f"reflection question within {self.round_timeout:.0f} s: "
+                        + _unanswered(client.view or {"committees": {}}, questions)
+                        + f" (the host's view is at v{client.version})"
                     )
             elif not await client.wait_until(_all_done(index), self.round_timeout):
                 await self.send({"type": "lock_all"})
