@@ -93,8 +93,8 @@ def _save(
         _remember(session, version, after)
     joined = None  # how many have joined, when it moved (a move in a committee shares the players)
     if state["players"] is not old["players"]:
-        joined = visibility._joined(state)
-        joined = joined if joined != visibility._joined(old) else None
+        joined = visibility.joined_count(state)
+        joined = joined if joined != visibility.joined_count(old) else None
     return Done(session.pk, version, events, messages, streams, joined)
 
 

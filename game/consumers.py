@@ -652,8 +652,9 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
                     self.stream = event["move"]
                     await self.join_groups(*self._groups())
                     # Frames its new stream sent before this consumer joined it are lost:
-                    # when there were some, the whole view instead.
-                    streams = await current_streams(self.session_id)
+                    # when there were some, the whole view instead. Read now, not the
+                    # second-old figure pongs use, which may not have them yet.
+                    streams = await _read_streams(self.session_id)
                     if wire.seen(streams, "player", self.pid, self.stream) > event["v"]:
                         return await self.send_snapshot()
             if patch is None:

@@ -436,7 +436,7 @@ def _common(case: Case, state: rules.State, meta: dict) -> View:
         "case": {"brief": case.brief, "mandate": case.mandate},
         # How many have joined, for the waiting room: a part of its own, as it
         # changes with every arrival while the rest of the session does not.
-        "joined": _joined(state),
+        "joined": joined_count(state),
     }
 
 
@@ -720,7 +720,7 @@ def advance(case: Case, old: rules.State, new: rules.State, meta: dict, before: 
         room["lobby"] = _room_lobby(new)
     if t.lobby:
         host["lobby"], host["claims"] = lobby_part(new), claims_part(new)
-    common = {**before.common, "joined": _joined(new)} if t.seats else before.common
+    common = {**before.common, "joined": joined_count(new)} if t.seats else before.common
     return Views(common, parts, me, host, room, frozenset(remake))
 
 
@@ -795,7 +795,8 @@ def frames(before: Views, after: Views) -> Frames:
     )
 
 
-def _joined(state: rules.State) -> int:
+def joined_count(state: rules.State) -> int:
+    """How many have joined (seats not removed): the lobby's count."""
     return sum(not p["removed"] for p in state["players"].values())
 
 

@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext
 
-from game import actions, protocol
+from game import actions, consumers, protocol
 from game.consumers import BUCKET_RATE, BUCKET_SIZE, presence_settled, seat_cookie
 from game.models import Event, Session
 from tests.support import QUIET, WAIT, Client, connect, everyone_until, player_client
@@ -715,3 +715,28 @@ async def test_a_seat_formed_into_a_committee_then_gets_its_committees_frames_on
     assert bo.view["session"]["status"] == "running" and len(bo.events) == bo_seen + 1
     await bo.send(type="vote", key="fokus", value=["f1"])
     assert await eva.nothing()  # another committee's vote: no frame
+
+
+async def test_a_change_right_after_the_forming_reaches_the_formed_seat(
+    session, seats, people, monkeypatch
+):
+    """The committee's first frame can go out before a formed seat's consumer has joined
+    the committee's group (form and start a moment apart): the seat then gets the whole
+    view, even while the figure its pongs use is a moment old."""
+    monkeypatch.setattr(consumers, "VERSION_FRESH", 1.0)  # as in production (conftest: 0)
+    monkeypatch.setattr(consumers, "PONG_WAITS", False)
+    bo = await people.player("Bo")
+    await people.settle(bo)
+    assert (await bo.send(type="ping", ref=1))["type"] == "pong"  # that figure: fresh now
+
+    def form_and_start() -> tuple[actions.Done, actions.Done]:
+        return (
+            actions.perform(session.pk, {"kind": "form"}, actor="host"),
+            actions.perform(session.pk, {"kind": "start"}, actor="host"),
+        )
+
+    formed, started = await database_sync_to_async(form_and_start)()
+    for done in (formed, started):  # both out before Bo's consumer has read the first
+        await actions.broadcast(actions.in_order.noted(done))
+    await bo.until(started.version)
+    assert bo.view["committee"] is not None and bo.view["session"]["status"] == "running"
