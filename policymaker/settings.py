@@ -207,10 +207,11 @@ else:
     # One process: a consumer's queue holds what it has not yet sent on. Since each
     # change reaches only the streams it touches (game.wire), a phone gets a few
     # messages a second at most; the host, who sees every committee, gets one per
-    # change: 1,000 covers a 2,000-player vote storm's backlog (the default is 100,
-    # and a full queue drops a message silently: the client then sees a gap).
+    # change: 1,000 covers a 2,000-player vote storm's backlog (the default is 100).
+    # A queue that is full all the same is logged and its viewer sent a snapshot
+    # (game.layers), where Channels' own layer would drop the message silently.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "game.layers.InMemoryLayer", "CONFIG": {"capacity": 1000}}
     }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -93,7 +93,7 @@ def channel_layers(**env: str) -> dict:
 
 def test_channel_layer_is_in_memory_without_redis_url() -> None:
     layer = channel_layers()["default"]
-    assert layer["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert layer["BACKEND"] == "game.layers.InMemoryLayer"
 
 
 def test_channel_layer_is_redis_sized_for_a_workshop_with_redis_url() -> None:
