@@ -30,7 +30,7 @@ class InMemoryLayer(InMemoryChannelLayer):
     async def group_send(self, group: str, message: dict) -> None:
         assert isinstance(message, dict), "Message is not a dict"
         self.require_valid_group_name(group)
-        self._clean_expired()
+        self._clean_expired()  # type: ignore[attr-defined]  # the base class has it; its stubs do not
         for channel in list(self.groups.get(group, {})):
             try:
                 await self.send(channel, message)
