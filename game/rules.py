@@ -136,23 +136,31 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
 
 
 # A player's move in their own committee changes that committee and nothing else
-# of the players or the other committees: those are shared with the old state, not
-# copied, so a vote costs what it touches (tests/test_rules_properties.py checks
+# of the players or the other committees; a device coming or going changes that
+# seat's record only. The rest is shared with the old state, not copied, so a vote
+# or a connection costs what it touches (tests/test_rules_properties.py checks
 # that no action changes the state it was given).
 IN_ONE_COMMITTEE = frozenset({"vote", "lock", "idea", "reflect"})
+IN_ONE_SEAT = frozenset({"presence"})
 
 
 def _copy_for(state: State, action: dict[str, Any]) -> State:
-    if action.get("kind") in IN_ONE_COMMITTEE:
-        player = state["players"].get(action.get("player"))  # type: ignore[arg-type]
-        cid = player["committee"] if isinstance(player, dict) else None
-        if cid in state["committees"]:
-            new = {
-                k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()
-            }
-            new["committees"] = {**state["committees"], cid: copy_state(state["committees"][cid])}
-            return cast(State, new)
-    return copy_state(state)
+    kind = action.get("kind")
+    if kind not in IN_ONE_COMMITTEE and kind not in IN_ONE_SEAT:
+        return copy_state(state)
+    pid = action.get("player")
+    player = state["players"].get(pid)  # type: ignore[arg-type]
+    if not isinstance(player, dict):
+        return copy_state(state)  # the handler refuses it
+    new = {k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()}
+    if kind in IN_ONE_SEAT:
+        new["players"] = {**state["players"], pid: copy_state(player)}
+        return cast(State, new)
+    cid = player["committee"]
+    if cid not in state["committees"]:
+        return copy_state(state)
+    new["committees"] = {**state["committees"], cid: copy_state(state["committees"][cid])}
+    return cast(State, new)
 
 
 # --- helpers ------------------------------------------------------------------------
