@@ -149,10 +149,11 @@ def _copy_for(state: State, action: dict[str, Any]) -> State:
     if kind not in IN_ONE_COMMITTEE and kind not in IN_ONE_SEAT:
         return copy_state(state)
     pid = action.get("player")
-    player = state["players"].get(pid)  # type: ignore[arg-type]
+    player = state["players"].get(pid) if isinstance(pid, str) else None
     if not isinstance(player, dict):
         return copy_state(state)  # the handler refuses it
-    new = {k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()}
+    assert isinstance(pid, str)
+    new: dict[str, Any] = {k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()}
     if kind in IN_ONE_SEAT:
         new["players"] = {**state["players"], pid: copy_state(player)}
         return cast(State, new)
