@@ -89,8 +89,8 @@ def _save(
         events=events,
         op_id=op_id,
     )
-    if after is not None:
-        _remember(session, version, after)
+    if after is not None:  # once committed: a change rolled back must not be the next one's start
+        transaction.on_commit(lambda: _remember(session, version, after, state))
     joined = None  # how many have joined, when it moved (a move in a committee shares the players)
     if state["players"] is not old["players"]:
         joined = visibility.joined_count(state)
@@ -99,16 +99,29 @@ def _save(
 
 
 def _locked(session_id: int) -> Session:
-    return Session.objects.select_for_update().select_related("case_version").get(pk=session_id)
+    """The session's row, locked; its state from this process's cache when it is the
+    one at the row's version (reading the state costs 9 ms at 1,000 players)."""
+    session = (
+        Session.objects.select_for_update()
+        .select_related("case_version")
+        .defer("state")
+        .get(pk=session_id)
+    )
+    with _views_lock:
+        cached = _views.get((session.pk, session.code))
+    if cached and cached[0] == session.version:
+        session.state = cached[2]  # never changed in place: the rules work on a copy
+    return session  # else the state is read when first used
 
 
-# (session id, code) -> (version, every viewer's views at that version, by part).
-# The views an action starts from are the ones the previous action ended with, so
-# in the usual case (one process, or the same process twice) only the parts the
-# change touched are made (visibility.advance). The code is in the key because an
-# id can come back (a test database is emptied between tests). Consumers and HTTP
-# views run actions in different threads: hence the lock.
-_views: dict[tuple[int, str], tuple[int, visibility.Views]] = {}
+# (session id, code) -> (version, every viewer's views at that version by part, the
+# state). The views an action starts from are the ones the previous action ended
+# with, so in the usual case (one process, or the same process twice) only the parts
+# the change touched are made (visibility.advance), and the state is not read again.
+# The code is in the key because an id can come back (a test database is emptied
+# between tests). Consumers and HTTP views run actions in different threads: hence
+# the lock.
+_views: dict[tuple[int, str], tuple[int, visibility.Views, rules.State]] = {}
 _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once
 
@@ -120,14 +133,13 @@ def cached_views(session: Session) -> visibility.Views | None:
     return cached[1] if cached and cached[0] == session.version else None
 
 
-def _remember(session: Session, version: int, after: visibility.Views) -> None:
+def _remember(session: Session, version: int, after: visibility.Views, state: rules.State) -> None:
     key = (session.pk, session.code)
     with _views_lock:
-        # Another thread may be newer; the same version again is a retry of one
-        # that was rolled back (the row lock orders the versions that commit).
-        if _views.get(key, (0,))[0] <= version:
+        # Another thread may be newer (it committed between this commit and this call).
+        if _views.get(key, (0,))[0] < version:
             _views.pop(key, None)
-            _views[key] = (version, after)
+            _views[key] = (version, after, state)
         while len(_views) > MAX_CACHED_SESSIONS:
             _views.pop(next(iter(_views)))  # the session that changed least recently
 
