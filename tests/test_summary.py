@@ -148,7 +148,7 @@ def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
         # The five steps, each with a sentence from the committee and a field for the next step.
         for title in STEP_TITLES_DA:
             assert title in text
-        assert text.count("I jeres udvalg:") == 5
+        assert text.count("I spillet:") == 5
         assert page.text.count('name="step_') == 5
         assert "Vores byråds næste skridt" in text
 
@@ -319,7 +319,7 @@ def test_a_session_ended_in_the_lobby_still_gives_a_polite_summary(session, seat
     text = text_of(page.text)
     assert "Hal" in text and "Du havde ingen rolle i et udvalg." in text
     assert "Jeres udvalg låste ingen beslutninger." in text
-    assert text.count("I jeres udvalg:") == 5
+    assert text.count("I spillet:") == 5
 
 
 def test_the_summary_speaks_english_with_the_language_switch(ended):

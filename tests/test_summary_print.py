@@ -38,7 +38,7 @@ SECTIONS_DA = [
     "Dine roller",
     "Byrådets beslutning",
     "Hvorfor: målerne holdt op mod grænserne",
-    "Jeres udvalgs valg, og hvad de førte med sig",
+    "Jeres udvalgs valg og deres følger",
     "Politikerkortet",
     "Dine svar på refleksionsspørgsmålene",
     "Videre frem over isen: fem skridt for jeres byråd",
