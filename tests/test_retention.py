@@ -346,3 +346,18 @@ async def test_an_open_phone_is_patched_to_the_pseudonyms_and_then_refused(alice
     refused = await again.connect()
     assert refused["type"] == "error" and refused["code"] == "no_seat"
     await again.close()
+
+
+def test_make_run_purges_at_start_and_production_is_told_to_run_it_from_cron():
+    root = Path(settings.BASE_DIR)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    run = makefile[makefile.index("\nrun:") :]
+    run = run[: run.index("\n\n")]
+    # Before the server starts: a laptop that was off for weeks purges on its next start.
+    assert "manage.py purge_sessions" in run
+    assert run.index("manage.py purge_sessions") < run.index("daphne")
+    cron = "manage.py purge_sessions"
+    for doc in ("README.md", "deploy/README.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        block = text[text.index("```cron") :]
+        assert cron in block[: block.index("```", 3)], doc
