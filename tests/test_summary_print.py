@@ -173,6 +173,10 @@ def test_the_hosts_handout_is_one_pdf_with_a_page_per_player(ended, client):  # 
     assert response["Content-Type"] == "application/pdf"
     assert f"policymaker-{ended.code}.pdf" in response["Content-Disposition"]
     (OUT / "handout.pdf").write_bytes(response.content)
+    # Printed by Chromium (its PDF library, Skia), not put together by hand.
+    meta = PdfReader(io.BytesIO(response.content)).metadata
+    assert meta is not None and str(meta.producer).startswith("Skia/PDF"), meta
+    assert "HeadlessChrome" in str(meta.creator)
     pages = pdf_pages(response.content)
     # Each player's summary starts on a page of its own, with their name at the top,
     # and takes one or two pages: the school case's 17 decisions (8 of them with the
