@@ -219,13 +219,16 @@ def test_next_steps_are_saved_with_the_seat_and_shown_after_a_reload(ended):
             "step_nonsense": "ignored",
         },
     )
-    assert saved.status_code == 302 and saved["Location"].endswith("/summary/#steps")
+    assert saved.status_code == 302 and saved["Location"].endswith("/summary/?saved=1#steps")
     assert Player.objects.get(session=ended, number=pid).next_steps == {
         "vision": "Visionsseminar for hele byrådet i marts",
         "coupling": "Fagudvalget med fra første møde",
     }
-    again = client.get(url)
-    assert "Dine næste skridt er gemt." in again.text
+    again = client.get(saved["Location"])
+    # Said where the page lands after the save: in the steps, not at the top out of sight.
+    steps = again.text[again.text.index('id="steps"') :]
+    assert "Dine næste skridt er gemt." in steps
+    assert "Dine næste skridt er gemt." not in client.get(url).text  # a later visit
     assert ">Visionsseminar for hele byrådet i marts</textarea>" in again.text
     assert ">Fagudvalget med fra første møde</textarea>" in again.text
     # Another player's page shows none of it.
