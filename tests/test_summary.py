@@ -160,7 +160,8 @@ def test_nothing_of_another_players_private_card_or_answers(ended):
         actions.save_next_steps(player, {"vision": f"{name}s hemmelige næste skridt"})
     for name, (pid, token) in ended.tokens.items():
         _client, page = page_of(ended, token)
-        text = text_of(page.text)
+        # The page as sent, tags and attributes included: nothing hidden in it either.
+        text = unescape(page.text) + " " + text_of(page.text)
         for other in NAMES:
             if other == name:
                 continue
