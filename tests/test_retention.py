@@ -27,7 +27,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.translation import trans_real
 
-from game import actions, export, retention
+from game import actions, consumers, export, retention
 from game.consumers import seat_cookie
 from game.models import Event, Player, Session, hash_token
 from tests.support import Client as WsClient
@@ -340,6 +340,11 @@ async def test_an_open_phone_is_patched_to_the_pseudonyms_and_then_refused(alice
         assert phone.view["me"]["name"] == "P01"
         assert phone.events[-1]["v"] <= purged.version  # a presence change may follow, unseen
         assert "Kjærsgaard" not in json.dumps(phone.events[-1], ensure_ascii=False)
+        # Nor is the name kept in this process's snapshots for the next connection.
+        kept = [
+            text for key, (_v, text, _s) in consumers._snapshots.items() if key[0] == session.pk
+        ]
+        assert not any("Kjærsgaard" in text for text in kept)
     finally:
         await phone.close()
     again = WsClient(player_client(session, token), "Bodil again")
