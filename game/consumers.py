@@ -146,6 +146,12 @@ _snapshots: dict[tuple, tuple[int, str, str]] = {}
 MAX_SNAPSHOTS = 5000
 
 
+def forget_session(session_id: int) -> None:
+    """Drop this process's snapshots of one session: its personal data was deleted (game.retention)."""
+    for key in [k for k in list(_snapshots) if k[0] == session_id]:
+        _snapshots.pop(key, None)
+
+
 def _snapshot_text(
     session_id: int, viewer: str, pid: str | None, language: str = ""
 ) -> tuple[int, str, str] | None:

@@ -139,6 +139,9 @@ def purge(session: Session, *, actor: str = "system") -> bool:
         done = actions._save(locked, new, {"kind": "purge"}, events, actor)
     log.info("purged the personal data of session %s", locked.code)
     actions.broadcast_sync(done)
+    from .consumers import forget_session  # here: consumers imports the actions layer too
+
+    forget_session(locked.pk)  # the snapshots this process kept still hold the names
     return True
 
 

@@ -66,9 +66,11 @@ def player_summary(request: HttpRequest, code: str) -> HttpResponse:
             context["form_error"] = gettext("Nothing was saved: see the note under the step.")
             return render(request, "game/summary.html", context, status=400)
         actions.save_next_steps(player, steps)
-        messages.success(request, gettext("Your next steps are saved."))
-        return redirect(reverse("summary", args=[session.code]) + "#steps")
-    return render(request, "game/summary.html", _player_summary_context(session, player))
+        # Said beside the steps, where the page lands (a message at the top is out of sight).
+        return redirect(reverse("summary", args=[session.code]) + "?saved=1#steps")
+    context = _player_summary_context(session, player)
+    context["saved"] = request.GET.get("saved") == "1"
+    return render(request, "game/summary.html", context)
 
 
 def _inline_css() -> str:

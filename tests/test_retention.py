@@ -27,7 +27,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.translation import trans_real
 
-from game import actions, export, retention
+from game import actions, consumers, export, retention
 from game.consumers import seat_cookie
 from game.models import Event, Player, Session, hash_token
 from tests.support import Client as WsClient
@@ -340,9 +340,29 @@ async def test_an_open_phone_is_patched_to_the_pseudonyms_and_then_refused(alice
         assert phone.view["me"]["name"] == "P01"
         assert phone.events[-1]["v"] <= purged.version  # a presence change may follow, unseen
         assert "Kjærsgaard" not in json.dumps(phone.events[-1], ensure_ascii=False)
+        # Nor is the name kept in this process's snapshots for the next connection.
+        kept = [
+            text for key, (_v, text, _s) in consumers._snapshots.items() if key[0] == session.pk
+        ]
+        assert not any("Kjærsgaard" in text for text in kept)
     finally:
         await phone.close()
     again = WsClient(player_client(session, token), "Bodil again")
     refused = await again.connect()
     assert refused["type"] == "error" and refused["code"] == "no_seat"
     await again.close()
+
+
+def test_make_run_purges_at_start_and_production_is_told_to_run_it_from_cron():
+    root = Path(settings.BASE_DIR)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    run = makefile[makefile.index("\nrun:") :]
+    run = run[: run.index("\n\n")]
+    # Before the server starts: a laptop that was off for weeks purges on its next start.
+    assert "manage.py purge_sessions" in run
+    assert run.index("manage.py purge_sessions") < run.index("daphne")
+    cron = "manage.py purge_sessions"
+    for doc in ("README.md", "deploy/README.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        block = text[text.index("```cron") :]
+        assert cron in block[: block.index("```", 3)], doc

@@ -148,7 +148,7 @@ def test_each_player_sees_their_own_roles_choices_outcome_and_answers(ended):
         # The five steps, each with a sentence from the committee and a field for the next step.
         for title in STEP_TITLES_DA:
             assert title in text
-        assert text.count("I jeres udvalg:") == 5
+        assert text.count("I spillet:") == 5
         assert page.text.count('name="step_') == 5
         assert "Vores byråds næste skridt" in text
 
@@ -160,7 +160,8 @@ def test_nothing_of_another_players_private_card_or_answers(ended):
         actions.save_next_steps(player, {"vision": f"{name}s hemmelige næste skridt"})
     for name, (pid, token) in ended.tokens.items():
         _client, page = page_of(ended, token)
-        text = text_of(page.text)
+        # The page as sent, tags and attributes included: nothing hidden in it either.
+        text = unescape(page.text) + " " + text_of(page.text)
         for other in NAMES:
             if other == name:
                 continue
@@ -219,13 +220,16 @@ def test_next_steps_are_saved_with_the_seat_and_shown_after_a_reload(ended):
             "step_nonsense": "ignored",
         },
     )
-    assert saved.status_code == 302 and saved["Location"].endswith("/summary/#steps")
+    assert saved.status_code == 302 and saved["Location"].endswith("/summary/?saved=1#steps")
     assert Player.objects.get(session=ended, number=pid).next_steps == {
         "vision": "Visionsseminar for hele byrådet i marts",
         "coupling": "Fagudvalget med fra første møde",
     }
-    again = client.get(url)
-    assert "Dine næste skridt er gemt." in again.text
+    again = client.get(saved["Location"])
+    # Said where the page lands after the save: in the steps, not at the top out of sight.
+    steps = again.text[again.text.index('id="steps"') :]
+    assert "Dine næste skridt er gemt." in steps
+    assert "Dine næste skridt er gemt." not in client.get(url).text  # a later visit
     assert ">Visionsseminar for hele byrådet i marts</textarea>" in again.text
     assert ">Fagudvalget med fra første møde</textarea>" in again.text
     # Another player's page shows none of it.
@@ -319,7 +323,7 @@ def test_a_session_ended_in_the_lobby_still_gives_a_polite_summary(session, seat
     text = text_of(page.text)
     assert "Hal" in text and "Du havde ingen rolle i et udvalg." in text
     assert "Jeres udvalg låste ingen beslutninger." in text
-    assert text.count("I jeres udvalg:") == 5
+    assert text.count("I spillet:") == 5
 
 
 def test_the_summary_speaks_english_with_the_language_switch(ended):
