@@ -14,7 +14,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 
 from cases.models import CaseVersion
 from cases.schema import Case
@@ -87,6 +87,23 @@ class Session(models.Model):
     @property
     def case(self) -> Case:
         return self.case_version.parsed()
+
+    def save_with_state_text(self, text: str) -> None:
+        """Save the row, its state given as the JSON text of ``self.state`` already made
+        (game.actions makes it from the parts of the last one that did not change)."""
+        deferred = self.get_deferred_fields()
+        self.save(
+            update_fields=[
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "state" and f.attname not in deferred
+            ]
+        )
+        connection = connections[self._state.db or "default"]
+        value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+        table = connection.ops.quote_name(self._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f'UPDATE {table} SET "state" = {value} WHERE "id" = %s', [text, self.pk])
 
     def is_run_by(self, user) -> bool:
         """Only the session's own host runs it, and only while a staff account."""

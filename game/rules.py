@@ -153,7 +153,9 @@ def _copy_for(state: State, action: dict[str, Any]) -> State:
     if not isinstance(player, dict):
         return copy_state(state)  # the handler refuses it
     assert isinstance(pid, str)
-    new: dict[str, Any] = {k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()}
+    new: dict[str, Any] = {
+        k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()
+    }
     if kind in IN_ONE_SEAT:
         new["players"] = {**state["players"], pid: copy_state(player)}
         return cast(State, new)

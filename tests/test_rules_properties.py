@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.schema import Case, load_case_file
-from game import rules, visibility
+from game import actions, rules, visibility
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE: Case = load_case_file(ROOT / "cases" / "skole.yaml")[0]
@@ -173,6 +173,7 @@ def random_play(data, *, views: bool) -> None:
     clock, version, versions = 1_000_000.0, 0, []
     voters: dict[tuple[str, str], set[str]] = defaultdict(set)  # every vote the rules took
     old_views = visibility.views(CASE, state, META) if views else None
+    parts = actions.state_text(state, {})[1]  # the state's JSON text by part, as saved
     for _step in range(data.draw(st.integers(5, 80), label="steps")):
         clock += data.draw(st.integers(0, 300))
         action = data.draw(next_action(state, clock), label="action")
@@ -191,6 +192,9 @@ def random_play(data, *, views: bool) -> None:
         if views:
             assert old_views is not None
             old_views = check_views(before, new, old_views, action)
+            # What the actions layer saves: the parts the rules did not copy, reused.
+            text, parts = actions.state_text(new, parts)
+            assert json.loads(text) == new, f"{action}: the saved text is not the state"
         state = new
     assert versions == list(range(1, len(versions) + 1))  # one version per applied action
 
@@ -294,6 +298,9 @@ def check_views(
 
 def check_player_view(state: dict, pid: str, view: dict) -> None:
     assert set(view) == {"session", "case", "joined", "committee", "me"}
+    if pid not in state["players"]:  # a seat waiting at a locked lobby: no committee, no card
+        assert pid in state["waiting"] and view["committee"] is None and view["me"]["card"] is None
+        return
     player = state["players"][pid]
     me = view["me"]
     assert me["id"] == pid
