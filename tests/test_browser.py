@@ -489,6 +489,17 @@ def test_round_kommissorium_with_a_reload_and_the_politician_card(flow: Flow):
     for i, p in enumerate(flow.players):
         flow.vote_boxes(p, "arbejdsform", [forms[i % 3], forms[4]])
 
+    # the igangsætter's own move: in committee 1 she sets the frame; the others only see it
+    frame = _options("ramme")[0]
+    other = flow.others("1", "igangsaetter")[0]
+    expect(flow.decision(other, "ramme")).to_contain_text("sætter rammen")
+    expect(other.page.get_by_test_id("set-frame")).to_have_count(0)
+    flow.decision(lead1, "ramme").locator(f'input[value="{frame.id}"]').check()
+    lead1.page.get_by_test_id("set-frame").click()
+    for p in flow.committee("1"):
+        expect(p.page.get_by_test_id("locked-ramme")).to_contain_text("Rammen:")
+        expect(p.page.get_by_test_id("locked-ramme")).to_contain_text(frame.label)
+
     bs.shoot(lead1.page, "10-round1-kommissorium-lead")
     flow.check_axe("player page, round 1 (lead)", lead1.page)
 
@@ -781,6 +792,12 @@ def test_round_byraadsmoede_outcomes_and_reflections(flow: Flow):
             p.page.get_by_test_id(f"save-reflection-{q.id}").click()
             saved = p.page.locator(".question", has=p.page.get_by_test_id(f"reflection-{q.id}"))
             expect(saved.locator(".saved-state")).to_have_text(SAVED)
+    # committee 1's frame, set in round 1, was tested when the council decided; committee 2 set none
+    for p in flow.committee("1"):
+        expect(p.page.get_by_test_id("frame-status")).to_have_text(
+            re.compile(r"Rammen (holdt|brast), da byrådet traf sin afgørelse\.")
+        )
+    expect(flow.committee("2")[0].page.get_by_test_id("frame")).to_have_count(0)
     bs.shoot(flow.players[0].page, "20-round6-byraadsmoede")
 
     # the projector: every committee's outcome and headline
