@@ -82,8 +82,24 @@ MEASURE = r"""() => {
     const r = target.getBoundingClientRect();
     if (r.width < 43.5 || r.height < 43.5) tiny.push(Math.round(r.width) + "x" + Math.round(r.height) + " " + label(el));
   }
+  // The round's clock sits beside its title, not on lines of its own under it, wherever the
+  // title's longest word fits beside it; and no word of the title is cut to fit.
+  const title = document.querySelector('[data-testid="round-title"]');
+  const clock = document.querySelector(".round-line > .timer");
+  let below = "";
+  if (title && clock && visible(clock)) {
+    const ctx = document.createElement("canvas").getContext("2d");
+    const cs = getComputedStyle(title);
+    ctx.font = cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+    const word = Math.max(...title.innerText.split(/\s+/).map((w) => ctx.measureText(w).width));
+    const t = title.getBoundingClientRect(), c = clock.getBoundingClientRect();
+    const line = title.closest(".round-line").getBoundingClientRect();
+    const room = line.width - c.width - 8;  // the gap
+    if (c.top >= t.bottom - 1 && word <= room) below = "the clock is under the title though it fits beside it";
+    if (word > t.width + 1) below = "a word of the title is cut (" + Math.round(word) + " px in " + Math.round(t.width) + ")";
+  }
   const doc = document.documentElement;
-  return { overflow: doc.scrollWidth - doc.clientWidth, small, tiny };
+  return { overflow: doc.scrollWidth - doc.clientWidth, small, tiny, below };
 }"""
 
 # The host's actions, sent over the host's own websocket from the dashboard's page.
@@ -150,6 +166,8 @@ class Flow:
                 self.problems.append(f"{where}: {found['overflow']} px wider than the screen")
             self.problems += [f"{where}: text under {MIN_TEXT} px: {t}" for t in found["small"]]
             self.problems += [f"{where}: tap target under {MIN_TAP} px: {t}" for t in found["tiny"]]
+            if found["below"]:
+                self.problems.append(f"{where}: the round's header: {found['below']}")
         if axe:
             self.axe[screen] = bs.axe_check(page)
         if shots:
