@@ -5,8 +5,8 @@ the school case on phone-sized screens; the host is driven through its own
 websocket, so this file tests the phone, not the dashboard's buttons. On every
 player screen (join, "Is it you?", the waiting room, the role card, a voting
 round, the ranking, the idea round, a card, the budget, the council's outcome)
-and at both sizes: no horizontal overflow, no visible text under 16 px, every tap
-target at least 44×44 px, and (at 390×844) no axe-core violation of any impact.
+and at 320×568, 390×844 and 1280×720 (a laptop): no horizontal overflow, no visible
+text under 16 px, every tap target at least 44×44 px, and (at 390×844) no axe-core violation of any impact.
 Along the way: the header collapses to one line while scrolling, the host's long
 message opens in full with a tap, an unsent ranking survives a reload, a step
 back is told on the phones, and a player on a new browser gets their own seat
@@ -152,11 +152,11 @@ class Flow:
         return ctx, ctx.new_page()
 
     def check(self, page, screen: str, *, axe: bool = True, shots: bool = True) -> None:
-        """Measure the screen at both phone sizes (problems are collected, then asserted
-        once, so one run names them all), run axe-core, and take the screenshots."""
+        """Measure the screen at both phone sizes and a laptop's (problems are collected,
+        then asserted once, so one run names them all), run axe-core, take the screenshots."""
         page.wait_for_load_state("load")  # the stylesheet too (a DOM query does not wait for it)
         own = page.viewport_size
-        for size in (SMALL, PHONE):
+        for size in (SMALL, PHONE, LAPTOP):
             page.set_viewport_size(size)
             page.evaluate("window.scrollTo(0, 0)")
             page.wait_for_timeout(60)  # a layout pass
