@@ -6,8 +6,10 @@ websocket, so this file tests the phone, not the dashboard's buttons. On every
 player screen (join, "Is it you?", the waiting room, the role card, a voting
 round, the ranking, the idea round, a card, the budget, the council's outcome)
 and at 320×568, 390×844 and 1280×720 (a laptop): no horizontal overflow, no visible
-text under 16 px, every tap target at least 44×44 px, and (at 390×844) no axe-core violation of any impact.
-Along the way: the header collapses to one line while scrolling, the host's long
+text under 16 px, every tap target at least 44×44 px, and (at 390×844) no axe-core
+violation of any impact.
+Along the way: the header collapses to one line while scrolling, a player who
+switches to English reads no Danish text of the case on any tab, the host's long
 message opens in full with a tap, an unsent ranking survives a reload, a step
 back is told on the phones, and a player on a new browser gets their own seat
 and role back, by the seat code and by the host's one tap.
@@ -472,6 +474,40 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     flow.check(page, "voting round")
     more.tap()
     _problems(flow)
+
+
+def _danish_texts_of_the_case() -> set[str]:
+    """The school case's own texts (under its text keys) that the English file translates,
+    long enough not to occur by chance in an English sentence."""
+    import yaml
+
+    from cases import languages
+
+    danish = yaml.safe_load(CASE_FILE.read_text(encoding="utf-8"))
+    english = yaml.safe_load(CASE_FILE.with_suffix(".en.yaml").read_text(encoding="utf-8"))
+    return {t for t, e in languages.table(danish, english).items() if t != e and len(t) >= 25}
+
+
+def test_in_english_the_phone_shows_no_danish_text_of_the_case(ok):
+    flow = ok
+    page = flow.phone()
+    danish = _danish_texts_of_the_case()
+    assert danish
+    page.get_by_test_id("lang-en").tap()
+    expect(page.get_by_test_id("connection")).to_have_text("Connected")
+    expect(page.get_by_test_id("round-title")).to_have_text("Terms of reference")
+    seen = []
+    for tab in ("tab-tasks", "tab-case", "tab-role"):
+        page.get_by_test_id(tab).tap()
+        page.wait_for_timeout(100)
+        seen.append(page.locator("body").inner_text())
+    text = "\n".join(seen)
+    shown = sorted(t for t in danish if t in text)
+    assert not shown, shown[:5]
+    assert "Askelund Municipality" in text  # the case itself, in English
+    page.get_by_test_id("tab-tasks").tap()
+    page.get_by_test_id("lang-da").tap()
+    expect(page.get_by_test_id("round-title")).to_have_text("Kommissorium")
 
 
 def test_an_unsent_ranking_survives_a_reload(ok):
