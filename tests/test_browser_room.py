@@ -6,10 +6,11 @@ the idea wall and the results. At 1280×720 (many venues' projectors) and 1920×
 each must fit one screen as a person at the back of the room sees it: nothing outside
 the viewport, no scrollbar, the join code on one line, no text below 20 px. The host's
 dashboard at 1280×720 shows the committees' progress and the advance button without
-scrolling and asks, with the count, before advancing past open decisions. The
-projector fits one screen with one and four committees too. The big screen's sound
-(off until asked) chimes for arrivals, ticks down the last ten seconds and sounds
-time's up once. axe-core finds no violation of any impact on either page.
+scrolling and asks, with the count, before advancing past open decisions, and the
+host's pages have 44 px tap targets. The big screen's sound (off until asked) chimes
+for arrivals, ticks down the last ten seconds and sounds time's up once. axe-core
+finds no violation of any impact on either page. (One and four committees:
+tests/test_browser_room_few.py.)
 Screenshots go to out/host/.
 """
 
@@ -252,51 +253,36 @@ def test_the_big_screen_has_sound_off_until_asked_and_a_fullscreen_button(room):
     assert errors == []
 
 
-# One committee and four, beside the eight above: the same screens, each a session of its own.
-FEW = (
-    "import io, json, contextlib; from tests.room_scenarios import build; "
-    "out = io.StringIO(); quiet = contextlib.redirect_stdout(out); quiet.__enter__(); "
-    "[build(('lobby', 'kommissorium', 'ideudvikling', 'byraadsmoede'), names=n, history=False) "
-    "for n in (5, 20)]; quiet.__exit__(None, None, None); "
-    "one, four = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()][-2:]; "
-    "print(json.dumps({'1': one, '4': four}))"
-)
+@pytest.mark.parametrize("size", ["1280x720", "390x844"])
+def test_the_hosts_pages_have_tap_targets_of_44_px_and_fit_the_width(room, size):
+    """The host taps too (a laptop's touch screen, a tablet, a phone in the hand): her list
+    of games and the dashboard in a round and at the end."""
+    from tests.test_browser_phone import MEASURE, MIN_TAP
 
-
-@pytest.fixture(scope="module")
-def few(tmp_path_factory):
-    if not Path(bs.CHROMIUM).exists():
-        missing = pytest.fail if os.environ.get("CI") else pytest.skip
-        missing(f"{bs.CHROMIUM} is missing: `make services` installs it")
-    with bs.room_server(tmp_path_factory.mktemp("few"), FEW) as (url, browser, state, data):
-        expect.set_options(timeout=WAIT)
-        ctx = browser.new_context(
-            viewport=SIZES["1280x720"], device_scale_factor=1, locale="da-DK", storage_state=state
-        )
-        ctx.set_default_timeout(WAIT)
-        yield url, ctx.new_page(), data
-
-
-@pytest.mark.parametrize("committees", ["1", "4"])
-@pytest.mark.parametrize("screen", list(SCREENS))
-def test_the_projector_fits_one_screen_with_few_committees_too(few, committees, screen):
-    url, page, data = few
-    info = data[committees][SCREENS[screen]]
-    page.goto(f"{url}/host/{info['code']}/projector/")
-    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
-    if screen != "lobby":
-        expect(
-            page.locator(
-                '[data-testid^="committee-"], [data-testid^="wall-"], [data-testid^="outcome-"]'
-            )
-        ).to_have_count(int(committees))
-    page.wait_for_timeout(300)  # the fit runs after the render
-    page.screenshot(path=str(SHOTS / f"test-projector-{screen}-{committees}c-1280x720.png"))
-    fits = page.evaluate(bs.FITS_JS)
-    width, height, w, h = fits["scroll"]
-    assert width <= w and height <= h, f"a scrollbar: {fits['scroll']}"
-    assert fits["outside"] == [], f"outside the screen: {fits['outside'][:8]}"
-    assert fits["small"] == [], f"text below 20 px: {fits['small'][:8]}"
+    width, height = map(int, size.split("x"))
+    ctx = room.browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=1,
+        locale="da-DK",
+        storage_state=room.state,
+    )
+    ctx.set_default_timeout(WAIT)
+    page = ctx.new_page()
+    problems = []
+    for name, path, ready in (
+        ("my games", "/host/", "session-list"),
+        ("a round", f"/host/{room.code('round')}/", "progress"),
+        ("the end", f"/host/{room.code('results')}/", "summary"),
+    ):
+        page.goto(room.url + path)
+        expect(page.get_by_test_id(ready)).to_be_visible()
+        page.wait_for_timeout(300)
+        found = page.evaluate(MEASURE)
+        if found["overflow"] > 0:
+            problems.append(f"{name}: {found['overflow']} px wider than the screen")
+        problems += [f"{name}: tap target under {MIN_TAP} px: {t}" for t in found["tiny"]]
+    ctx.close()
+    assert not problems, "\n".join(problems)
 
 
 # A Web Audio stand-in that records the frequency of every tone the page plays.
