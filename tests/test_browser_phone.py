@@ -5,9 +5,11 @@ the school case on phone-sized screens; the host is driven through its own
 websocket, so this file tests the phone, not the dashboard's buttons. On every
 player screen (join, "Is it you?", the waiting room, the role card, a voting
 round, the ranking, the idea round, a card, the budget, the council's outcome)
-and at both sizes: no horizontal overflow, no visible text under 16 px, every tap
-target at least 44×44 px, and (at 390×844) no axe-core violation of any impact.
-Along the way: the header collapses to one line while scrolling, the host's long
+and at 320×568, 390×844 and 1280×720 (a laptop): no horizontal overflow, no visible
+text under 16 px, every tap target at least 44×44 px, and (at 390×844) no axe-core
+violation of any impact.
+Along the way: the header collapses to one line while scrolling, a player who
+switches to English reads no Danish text of the case on any tab, the host's long
 message opens in full with a tap, an unsent ranking survives a reload, a step
 back is told on the phones, and a player on a new browser gets their own seat
 and role back, by the seat code and by the host's one tap.
@@ -82,8 +84,24 @@ MEASURE = r"""() => {
     const r = target.getBoundingClientRect();
     if (r.width < 43.5 || r.height < 43.5) tiny.push(Math.round(r.width) + "x" + Math.round(r.height) + " " + label(el));
   }
+  // The round's clock sits beside its title, not on lines of its own under it, wherever the
+  // title's longest word fits beside it; and no word of the title is cut to fit.
+  const title = document.querySelector('[data-testid="round-title"]');
+  const clock = document.querySelector(".round-line > .timer");
+  let below = "";
+  if (title && clock && visible(clock)) {
+    const ctx = document.createElement("canvas").getContext("2d");
+    const cs = getComputedStyle(title);
+    ctx.font = cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+    const word = Math.max(...title.innerText.split(/\s+/).map((w) => ctx.measureText(w).width));
+    const t = title.getBoundingClientRect(), c = clock.getBoundingClientRect();
+    const line = title.closest(".round-line").getBoundingClientRect();
+    const room = line.width - c.width - 8;  // the gap
+    if (c.top >= t.bottom - 1 && word <= room) below = "the clock is under the title though it fits beside it";
+    if (word > t.width + 1) below = "a word of the title is cut (" + Math.round(word) + " px in " + Math.round(t.width) + ")";
+  }
   const doc = document.documentElement;
-  return { overflow: doc.scrollWidth - doc.clientWidth, small, tiny };
+  return { overflow: doc.scrollWidth - doc.clientWidth, small, tiny, below };
 }"""
 
 # The host's actions, sent over the host's own websocket from the dashboard's page.
@@ -136,11 +154,11 @@ class Flow:
         return ctx, ctx.new_page()
 
     def check(self, page, screen: str, *, axe: bool = True, shots: bool = True) -> None:
-        """Measure the screen at both phone sizes (problems are collected, then asserted
-        once, so one run names them all), run axe-core, and take the screenshots."""
+        """Measure the screen at both phone sizes and a laptop's (problems are collected,
+        then asserted once, so one run names them all), run axe-core, take the screenshots."""
         page.wait_for_load_state("load")  # the stylesheet too (a DOM query does not wait for it)
         own = page.viewport_size
-        for size in (SMALL, PHONE):
+        for size in (SMALL, PHONE, LAPTOP):
             page.set_viewport_size(size)
             page.evaluate("window.scrollTo(0, 0)")
             page.wait_for_timeout(60)  # a layout pass
@@ -150,6 +168,8 @@ class Flow:
                 self.problems.append(f"{where}: {found['overflow']} px wider than the screen")
             self.problems += [f"{where}: text under {MIN_TEXT} px: {t}" for t in found["small"]]
             self.problems += [f"{where}: tap target under {MIN_TAP} px: {t}" for t in found["tiny"]]
+            if found["below"]:
+                self.problems.append(f"{where}: the round's header: {found['below']}")
         if axe:
             self.axe[screen] = bs.axe_check(page)
         if shots:
@@ -454,6 +474,40 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     flow.check(page, "voting round")
     more.tap()
     _problems(flow)
+
+
+def _danish_texts_of_the_case() -> set[str]:
+    """The school case's own texts (under its text keys) that the English file translates,
+    long enough not to occur by chance in an English sentence."""
+    import yaml
+
+    from cases import languages
+
+    danish = yaml.safe_load(CASE_FILE.read_text(encoding="utf-8"))
+    english = yaml.safe_load(CASE_FILE.with_suffix(".en.yaml").read_text(encoding="utf-8"))
+    return {t for t, e in languages.table(danish, english).items() if t != e and len(t) >= 25}
+
+
+def test_in_english_the_phone_shows_no_danish_text_of_the_case(ok):
+    flow = ok
+    page = flow.phone()
+    danish = _danish_texts_of_the_case()
+    assert danish
+    page.get_by_test_id("lang-en").tap()
+    expect(page.get_by_test_id("connection")).to_have_text("Connected")
+    expect(page.get_by_test_id("round-title")).to_have_text("Terms of reference")
+    seen = []
+    for tab in ("tab-tasks", "tab-case", "tab-role"):
+        page.get_by_test_id(tab).tap()
+        page.wait_for_timeout(100)
+        seen.append(page.locator("body").inner_text())
+    text = "\n".join(seen)
+    shown = sorted(t for t in danish if t in text)
+    assert not shown, shown[:5]
+    assert "Askelund Municipality" in text  # the case itself, in English
+    page.get_by_test_id("tab-tasks").tap()
+    page.get_by_test_id("lang-da").tap()
+    expect(page.get_by_test_id("round-title")).to_have_text("Kommissorium")
 
 
 def test_an_unsent_ranking_survives_a_reload(ok):

@@ -6,8 +6,12 @@ the idea wall and the results. At 1280×720 (many venues' projectors) and 1920×
 each must fit one screen as a person at the back of the room sees it: nothing outside
 the viewport, no scrollbar, the join code on one line, no text below 20 px. The host's
 dashboard at 1280×720 shows the committees' progress and the advance button without
-scrolling and asks, with the count, before advancing past open decisions. axe-core
-finds no violation of any impact on either page. Screenshots go to out/host/.
+scrolling and asks, with the count, before advancing past open decisions, and the
+host's pages have 44 px tap targets. The big screen's sound (off until asked) chimes
+for arrivals, ticks down the last ten seconds and sounds time's up once. axe-core
+finds no violation of any impact on either page. (One and four committees:
+tests/test_browser_room_few.py.)
+Screenshots go to out/host/.
 """
 
 from __future__ import annotations
@@ -247,3 +251,118 @@ def test_the_big_screen_has_sound_off_until_asked_and_a_fullscreen_button(room):
     expect(page.get_by_test_id("fullscreen")).to_be_visible()
     expect(page.get_by_test_id("fullscreen")).to_have_text(re.compile("Fuld skærm"))
     assert errors == []
+
+
+@pytest.mark.parametrize("size", ["1280x720", "390x844"])
+def test_the_hosts_pages_have_tap_targets_of_44_px_and_fit_the_width(room, size):
+    """The host taps too (a laptop's touch screen, a tablet, a phone in the hand): her list
+    of games and the dashboard in a round and at the end."""
+    from tests.test_browser_phone import MEASURE, MIN_TAP
+
+    width, height = map(int, size.split("x"))
+    ctx = room.browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=1,
+        locale="da-DK",
+        storage_state=room.state,
+    )
+    ctx.set_default_timeout(WAIT)
+    page = ctx.new_page()
+    problems = []
+    for name, path, ready in (
+        ("my games", "/host/", "session-list"),
+        ("a round", f"/host/{room.code('round')}/", "progress"),
+        ("the end", f"/host/{room.code('results')}/", "summary"),
+    ):
+        page.goto(room.url + path)
+        expect(page.get_by_test_id(ready)).to_be_visible()
+        page.wait_for_timeout(300)
+        found = page.evaluate(MEASURE)
+        if found["overflow"] > 0:
+            problems.append(f"{name}: {found['overflow']} px wider than the screen")
+        problems += [f"{name}: tap target under {MIN_TAP} px: {t}" for t in found["tiny"]]
+    ctx.close()
+    assert not problems, "\n".join(problems)
+
+
+# A Web Audio stand-in that records the frequency of every tone the page plays.
+FAKE_AUDIO = """(() => {
+  window.__tones = [];
+  class Node { connect(next) { return next; } }
+  class Osc extends Node {
+    constructor() { super(); this.frequency = { setValueAtTime: (f) => window.__tones.push(f) }; }
+    start() {} stop() {}
+  }
+  class Gain extends Node {
+    constructor() { super(); this.gain = { setValueAtTime() {}, exponentialRampToValueAtTime() {} }; }
+  }
+  class Context {
+    constructor() { this.state = "running"; this.currentTime = 0; this.destination = new Node(); }
+    createOscillator() { return new Osc(); } createGain() { return new Gain(); } resume() {}
+  }
+  window.AudioContext = Context; window.webkitAudioContext = Context;
+})();"""
+JOIN, TICK, LAST, UP = 660, 1000, 1320, 523  # the first tone of each sound (projector.js)
+
+
+def _tones(page) -> list[float]:
+    return page.evaluate("window.__tones.splice(0)")
+
+
+def _arrive(room: Room, code: str, name: str) -> None:
+    ctx = room.browser.new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
+    phone = ctx.new_page()
+    phone.goto(f"{room.url}/?code={code}")
+    phone.get_by_test_id("join-name").fill(name)
+    phone.get_by_test_id("join-submit").click()
+    phone.wait_for_url(re.compile(r"/play/"))
+    ctx.close()
+
+
+# Last in the file: it adds players to the lobby and starts the round's clock.
+def test_the_big_screen_chimes_for_arrivals_ticks_down_and_sounds_times_up(room):
+    ctx = room.browser.new_context(
+        viewport=SIZES["1280x720"], device_scale_factor=1, locale="da-DK", storage_state=room.state
+    )
+    ctx.set_default_timeout(WAIT)
+    ctx.add_init_script(FAKE_AUDIO)
+    page = ctx.new_page()
+    page.goto(f"{room.url}/host/{room.code('lobby')}/projector/")
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+    count = page.get_by_test_id("player-count")
+    # Off by default: somebody arrives and the room hears nothing.
+    _arrive(room, room.code("lobby"), "Tilde")
+    expect(count).to_have_text("41 spillere er kommet ind")
+    page.wait_for_timeout(600)  # the sound loop runs every 250 ms: a few rounds of it
+    assert _tones(page) == []
+    page.get_by_test_id("sound-toggle").click()
+    assert _tones(page)[:1] == [JOIN]  # turning it on says so
+    _arrive(room, room.code("lobby"), "Viggo")
+    expect(count).to_have_text("42 spillere er kommet ind")
+    page.wait_for_function("window.__tones.length > 0")
+    assert _tones(page)[:1] == [JOIN]
+    ctx.close()
+
+    # The round's clock, on a page whose clock the test moves (sound stays on: localStorage).
+    ctx = room.browser.new_context(
+        viewport=SIZES["1280x720"], device_scale_factor=1, locale="da-DK", storage_state=room.state
+    )
+    ctx.set_default_timeout(WAIT)
+    ctx.add_init_script(FAKE_AUDIO)
+    ctx.add_init_script("localStorage.setItem('pm-projector-sound', 'on')")
+    dash, page = ctx.new_page(), ctx.new_page()
+    page.clock.install()
+    page.goto(f"{room.url}/host/{room.code('round')}/projector/")
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-pressed", "true")
+    dash.goto(f"{room.url}/host/{room.code('round')}/")
+    dash.get_by_test_id("timer-start").click()
+    expect(dash.get_by_test_id("timer-pause")).to_be_visible()
+    expect(page.get_by_test_id("timer")).not_to_have_attribute("data-state", "idle")
+    page.wait_for_timeout(600)
+    assert TICK not in _tones(page)  # nowhere near the end yet
+    page.clock.run_for(15 * 60 * 1000 + 2000)  # the whole round, on the page's own clock
+    tones = _tones(page)
+    assert tones.count(TICK) == 7 and tones.count(LAST) == 3, tones  # 10 … 4, then 3, 2, 1
+    assert tones.count(UP) == 1, tones  # time's up, once
+    ctx.close()

@@ -41,7 +41,7 @@ def test_school_case_counts_six_rounds_after_the_briefing(alice, school_case):
     numbers = [r["number"] for r in rm.rounds()]
     assert numbers == list(range(8))
     assert rm.rounds()[1]["label"] == "1 · Kommissorium"
-    # What play, host and projector are given: the same number, out of six.
+    # What play, host and projector are given: the same number, out of seven (the implementation round after the council counts too).
     for index in range(len(case.rounds)):
         state = dict(game.state, round=index)
         part = visibility.session_part(case, state, {"code": game.code})

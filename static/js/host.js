@@ -151,7 +151,7 @@
         '<span class="hint">' + esc(s.message_keep ? gettext("(kept in the next rounds)") : gettext("(cleared when you advance)")) + "</span></p>" : "") +
       '<label for="host-message" class="sr-only">' + esc(gettext("Message")) + '</label><textarea id="host-message" class="textarea" rows="2" maxlength="500" data-draft="host-message" data-testid="message-text"></textarea>' +
       '<p class="counter" data-count-for="host-message" data-max="500"></p>' +
-      '<p class="check"><input type="checkbox" id="message-keep" data-testid="message-keep"><label for="message-keep">' + esc(gettext("Keep it when I advance to the next round")) + "</label></p>" +
+      '<p><label class="check" for="message-keep"><input type="checkbox" id="message-keep" data-testid="message-keep"><span>' + esc(gettext("Keep it when I advance to the next round")) + "</span></label></p>" +
       '<p class="button-row"><button type="button" class="button button-primary" data-act="message" data-testid="send-message">' + esc(gettext("Send to everyone")) + "</button>" +
       (s.message ? ' <button type="button" class="button" data-act="clear-message" data-testid="clear-message">' + esc(gettext("Clear the message")) + "</button>" : "") + "</p></div>";
     return { main: [["timer", timerBox], ["round", roundBox]], more: [["inject", injectBox], ["message", messageBox]] };
