@@ -9,7 +9,8 @@ layer runs under the session's row lock (no database, no network): the rules
 (``visibility.advance``), cutting the frames per stream (``visibility.frames``)
 and serialising them (``wire.messages``), for a vote and for a round change;
 and, for comparison, making every view whole (what a process that did not make
-the last change, or a round change, pays). Prints CPU milliseconds per action
+the last change, or a round change, pays); and a presence batch of 50 devices
+coming online (the rules only, as the presence writer applies them). Prints CPU milliseconds per action
 (medians), the bytes sent per vote and how many streams a vote reaches.
 """
 
@@ -71,6 +72,12 @@ def one(n: int, repeat: int) -> dict:
         t0 = time.process_time()
         visibility.views(CASE, state, META)
         steps["all"].append((time.process_time() - t0) * 1000)
+    # A presence batch: 50 devices come or go, applied one by one as the writer does.
+    t = time.process_time()
+    batch = state
+    for pid in list(batch["players"])[:50]:
+        batch, _ = rules.apply(CASE, batch, {"kind": "presence", "player": pid, "online": True})
+    presence = (time.process_time() - t) * 1000
     advance = {"kind": "advance"}
     t = time.process_time()
     new, _ = rules.apply(CASE, state, advance)
@@ -81,6 +88,7 @@ def one(n: int, repeat: int) -> dict:
         "n": n,
         **{k: statistics.median(v) for k, v in steps.items()},
         "round_change": round_change,
+        "presence": presence,
         "round_change_bytes": sum(len(str(m)) for _g, m in messages),
         "vote_bytes": statistics.median(sent),
         "vote_messages": statistics.median(reached),
@@ -101,6 +109,7 @@ def main() -> None:
             f"frames {r['frames']:.2f}); {r['vote_messages']:.0f} messages, "
             f"{r['vote_bytes']:,.0f} bytes | round change {r['round_change']:7.1f} ms, "
             f"{r['round_change_bytes']:,} bytes | every view whole {r['all']:7.1f} ms"
+            f" | 50 presence changes {r['presence']:6.1f} ms"
         )
     first, last = rows[0], rows[-1]
     ratio = (last["rules"] + last["views"] + last["frames"]) / max(
