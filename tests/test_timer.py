@@ -13,6 +13,7 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db.models import F
 
 from game import actions, timers
 from game.models import Event, Session
@@ -102,8 +103,10 @@ async def test_a_paused_timer_never_fires(ticking):
 async def test_without_lock_on_timeout_nothing_is_locked(ticking):
     state = (await reload(ticking)).state
     state["options"]["lock_on_timeout"] = False  # the host's option, set at creation
+    # Written behind the actions layer's back, so as a new version: what a process
+    # keeps of a session (its state, its views, its snapshots) is by version.
     await database_sync_to_async(
-        lambda: Session.objects.filter(pk=ticking.pk).update(state=state)
+        lambda: Session.objects.filter(pk=ticking.pk).update(state=state, version=F("version") + 1)
     )()
     (done,) = await actions.fire_due_timers(ticking.timer_due)
     assert done.events == [{"kind": "timeout", "round": 1}]
