@@ -117,13 +117,13 @@ def _locked(session_id: int) -> Session:
 
 
 # (session id, code) -> (version, every viewer's views at that version by part, the
-# state, its JSON text by part). The views an action starts from are the ones the previous action ended
-# with, so in the usual case (one process, or the same process twice) only the parts
-# the change touched are made (visibility.advance), and the state is neither read
-# nor written out whole again (state_text).
-# The code is in the key because an id can come back (a test database is emptied
-# between tests). Consumers and HTTP views run actions in different threads: hence
-# the lock.
+# state, its JSON text by part). The views an action starts from are the ones the
+# previous action ended with, so in the usual case (one process, or the same process
+# twice) only the parts the change touched are made (visibility.advance), and the
+# state is neither read nor written out whole again (state_text). Everything kept is
+# by version: a state written behind this layer's back must be a new version. The
+# code is in the key because an id can come back (a test database is emptied between
+# tests). Consumers and HTTP views run actions in different threads: hence the lock.
 _views: dict[tuple[int, str], tuple[int, visibility.Views, rules.State, Parts]] = {}
 _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once
