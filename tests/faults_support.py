@@ -325,6 +325,9 @@ async def same_as_fresh(
     A fresh player connection is a presence change itself, and a viewer is sent
     frames only for the changes it can see (so its version need not be the
     session's): both sides are compared once their views agree, within ``timeout``.
+    A client that has meanwhile taken a snapshot newer than the fresh one (its
+    version is the session's, even with nothing in it for this seat) is compared
+    with a fresh snapshot taken again.
     """
     fresh = await fresh_view(url, path, cookie)
     try:
@@ -336,6 +339,9 @@ async def same_as_fresh(
             assert time.monotonic() < deadline, (
                 f"{path}: the view (v{version}) differs from a fresh snapshot (v{fresh.version})"
             )
+            if version > fresh.version and not fresh._syncing:
+                await fresh.close()
+                fresh = await fresh_view(url, path, cookie)
             await asyncio.sleep(0.05)
     finally:
         await fresh.close()
