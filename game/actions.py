@@ -32,7 +32,16 @@ from django.utils import timezone
 from cases.models import CaseVersion
 
 from . import rules, visibility, wire
-from .models import Event, Player, SeatClaim, Session, hash_token, new_code, new_seat_code
+from .models import (
+    Event,
+    Player,
+    SeatClaim,
+    Session,
+    hash_token,
+    new_code,
+    new_seat_code,
+    split_state,
+)
 
 Refused = rules.Refused
 log = logging.getLogger(__name__)
@@ -73,7 +82,8 @@ def _save(
     old = session.state
     version = session.version + 1
     after, messages, streams = _cut(session, old, state, version)
-    text, parts = state_text(state, _parts_of(session, old))
+    before = _parts_of(session, old)
+    base, parts, changed = state_texts(state, before)
     session.state = state
     session.version = version
     session.streams = streams
@@ -81,7 +91,10 @@ def _save(
     session.timer_due = state["timer"]["ends_at"] if state["status"] == "running" else None
     if state["status"] == "ended" and session.ended_at is None:
         session.ended_at = timezone.now()  # the retention clock starts (game.retention)
-    session.save_with_state_text(text)
+    # Every part's row is written when the parts written before are not known, and
+    # parts that went (a committee formed anew) are deleted when the set changed.
+    keep = set(parts) if not before or before.keys() != parts.keys() else None
+    session.save_with_state_text(base, changed, keep)
     Event.objects.create(
         session=session,
         version=version,
@@ -106,7 +119,7 @@ def _locked(session_id: int) -> Session:
     session = (
         Session.objects.select_for_update()
         .select_related("case_version")
-        .defer("state", "case_version__data")  # the case: parsed once per process
+        .defer("base", "case_version__data")  # the case: parsed once per process
         .get(pk=session_id)
     )
     with _views_lock:
@@ -120,7 +133,7 @@ def _locked(session_id: int) -> Session:
 # state, its JSON text by part). The views an action starts from are the ones the
 # previous action ended with, so in the usual case (one process, or the same process
 # twice) only the parts the change touched are made (visibility.advance), and the
-# state is neither read nor written out whole again (state_text). Everything kept is
+# state is neither read nor written out whole again (state_texts). Everything kept is
 # by version: a state written behind this layer's back must be a new version. The
 # code is in the key because an id can come back (a test database is emptied between
 # tests). Consumers and HTTP views run actions in different threads: hence the lock.
@@ -160,28 +173,21 @@ def _parts_of(session: Session, state: rules.State) -> Parts:
     return cached[3] if cached and cached[2] is state else {}
 
 
-def state_text(state: rules.State, before: Parts) -> tuple[str, Parts]:
-    """The state as JSON text, the parts that did not change taken from ``before``:
-    a vote re-encodes its committee, not the 0.6 MB of a 1,000-player session."""
+def state_texts(state: rules.State, before: Parts) -> tuple[str, Parts, dict[str, str]]:
+    """The state as it is stored (models.split_state): the base's JSON text, every
+    part's text, and the parts that changed (key -> text), the others' texts taken
+    from ``before``: a vote re-encodes and writes its committee, not 0.6 MB."""
+    base, objects = split_state(state)
     parts: Parts = {}
-
-    def part(key: str, obj: Any) -> str:
+    changed: dict[str, str] = {}
+    for key, obj in objects.items():
         hit = before.get(key)
-        text = hit[1] if hit is not None and hit[0] is obj else json.dumps(obj)
-        parts[key] = (obj, text)
-        return text
-
-    items = []
-    for k, v in state.items():
-        if k == "committees":
-            committees = state["committees"].items()
-            inner = ",".join(f"{json.dumps(cid)}:{part('c.' + cid, c)}" for cid, c in committees)
-            items.append(f'"committees":{{{inner}}}')
-        elif k == "players":
-            items.append(f'"players":{part("players", v)}')
+        if hit is not None and hit[0] is obj:
+            parts[key] = hit
         else:
-            items.append(f"{json.dumps(k)}:{json.dumps(v)}")
-    return "{" + ",".join(items) + "}", parts
+            parts[key] = (obj, json.dumps(obj))
+            changed[key] = parts[key][1]
+    return json.dumps(base), parts, changed
 
 
 def _cut(
@@ -430,9 +436,10 @@ def create_session(
         code = new_code()
         if not Session.objects.filter(code=code).exists():
             break
-    return Session.objects.create(
-        code=code, host=host, case_version=case_version, state=state, previous=previous
-    )
+    session = Session(code=code, host=host, case_version=case_version, previous=previous)
+    session.state = state
+    session.save()
+    return session
 
 
 def join(
@@ -483,7 +490,10 @@ def play_again(session: Session) -> Session:
         if existing is not None:
             return existing
         new_session = create_session(
-            host=old.host, case_version=old.case_version, options=old.state["options"], previous=old
+            host=old.host,
+            case_version=old.case_version,
+            options=dict(old.state["options"]),
+            previous=old,
         )
         for player in old.players.all():
             seat = old.state["players"].get(player.pid)
@@ -526,7 +536,8 @@ def seat_named(session: Session, name: str) -> Player | None:
 
 
 def is_online(session: Session, player: Player) -> bool:
-    return session.state["players"].get(player.pid, {}).get("online", 0) > 0
+    seat = session.state["players"].get(player.pid)
+    return seat is not None and seat["online"] > 0
 
 
 def ensure_seat_code(player: Player) -> str:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 from cases import languages
 
 from . import actions, protocol, rules, timers, visibility, wire
-from .models import Session, normalise_code
+from .models import PLAYERS, Session, StatePart, normalise_code
 from .rules import _
 
 try:  # what autobahn (under Daphne) raises on a send to a socket that has closed
@@ -424,8 +424,8 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     async def _stream_now(self) -> str:
         players = await database_sync_to_async(
             lambda: (
-                Session.objects.filter(pk=self.session_id)
-                .values_list("state__players", flat=True)
+                StatePart.objects.filter(session_id=self.session_id, key=PLAYERS)
+                .values_list("data", flat=True)
                 .first()
             )
         )()

@@ -1,7 +1,10 @@
 """What a session leaves in the database.
 
 ``Session.state`` is the game as the rules see it (see ``game.rules``), saved
-after every action together with the next ``version``; ``Event`` is the
+after every action together with the next ``version``. It is stored by part:
+the session's row holds the session-wide part (``base``), and a ``StatePart``
+row each holds the players and each committee, so that a vote writes its own
+committee's row, not the state of a thousand players. ``Event`` is the
 append-only log of every change with that version, who did it and when: every
 vote, lock, idea, dilemma and event choice, the meters after each round, the
 outcomes and the reflections are rows there, which is what the export reads.
@@ -11,13 +14,17 @@ outcomes and the reflections are rows there, which is what the export reads.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connections, models
 
 from cases.models import CaseVersion
 from cases.schema import Case
+
+from .state import State
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: a code read off a projector must not be misread.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
@@ -57,7 +64,9 @@ class Session(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_sessions"
     )
     case_version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sessions")
-    state = models.JSONField()
+    # The state without its players and committees (those are StateParts), with the
+    # committees' ids in order under "committees". Read and set ``state`` instead.
+    base = models.JSONField()
     version = models.PositiveIntegerField(default=0)
     # The version each stream of frames was last sent at (game.actions): a client
     # whose version is behind its stream's missed a frame.
@@ -79,7 +88,7 @@ class Session(models.Model):
 
     # What a look-up by code or id leaves out: the state and the case's data are the
     # big JSON fields (hundreds of KB at a thousand players), read only where used.
-    HEAVY = ("state", "streams", "case_version__data")
+    HEAVY = ("base", "streams", "case_version__data")
 
     def __str__(self) -> str:
         return f"{self.code} ({self.case_version})"
@@ -88,22 +97,77 @@ class Session(models.Model):
     def case(self) -> Case:
         return self.case_version.parsed()
 
-    def save_with_state_text(self, text: str) -> None:
-        """Save the row, its state given as the JSON text of ``self.state`` already made
-        (game.actions makes it from the parts of the last one that did not change)."""
+    @property
+    def state(self) -> State:
+        """The whole state: the base with the players and the committees put in."""
+        full = self.__dict__.get("_full")
+        if full is None:
+            parts = dict(StatePart.objects.filter(session=self).values_list("key", "data"))
+            full = self.__dict__["_full"] = join_state(self.base, parts)
+        return full
+
+    @state.setter
+    def state(self, value: State) -> None:
+        self.__dict__["_full"] = value
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        if fields is None or "state" in fields:
+            self.__dict__.pop("_full", None)
+            if fields is not None:
+                fields = ["base" if f == "state" else f for f in fields]
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+    def save(self, *args, update_fields=None, **kwargs) -> None:
+        """A save that includes the state (``update_fields`` None or naming "state")
+        writes every part of it; game.actions writes only the changed ones instead."""
+        full = self.__dict__.get("_full")
+        whole = full is not None and (update_fields is None or "state" in update_fields)
+        if update_fields is not None:
+            update_fields = [f for f in update_fields if f != "state"] + ["base"] * whole
+        if full is not None and whole:
+            base, parts = split_state(full)
+            self.base = base
+        super().save(*args, update_fields=update_fields, **kwargs)
+        if whole:
+            self.write_parts({k: json.dumps(v) for k, v in parts.items()}, keep=set(parts))
+
+    def save_with_state_text(
+        self, base_text: str, changed: dict[str, str], keep: set[str] | None
+    ) -> None:
+        """Save the row with the base's JSON text already made, and the parts in
+        ``changed`` (key -> JSON text); ``keep``: every part the state has, when one
+        may have gone (a committee), else None (game.actions makes the texts)."""
         deferred = self.get_deferred_fields()
         self.save(
             update_fields=[
                 f.attname
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.attname != "state" and f.attname not in deferred
+                if not f.primary_key and f.attname != "base" and f.attname not in deferred
             ]
         )
         connection = connections[self._state.db or "default"]
-        value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
         table = connection.ops.quote_name(self._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f'UPDATE {table} SET "state" = {value} WHERE "id" = %s', [text, self.pk])
+            cursor.execute(
+                f'UPDATE {table} SET "base" = {_json(connection)} WHERE "id" = %s',
+                [base_text, self.pk],
+            )
+        self.write_parts(changed, keep)
+
+    def write_parts(self, texts: dict[str, str], keep: set[str] | None) -> None:
+        connection = connections[self._state.db or "default"]
+        table = connection.ops.quote_name(StatePart._meta.db_table)
+        if texts:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f'INSERT INTO {table} ("session_id", "key", "data") '
+                    f"VALUES (%s, %s, {_json(connection)}) "
+                    'ON CONFLICT ("session_id", "key") DO UPDATE SET "data" = excluded."data"',
+                    [(self.pk, key, text) for key, text in texts.items()],
+                )
+        if keep is not None:
+            gone = set(StatePart.objects.filter(session=self).values_list("key", flat=True)) - keep
+            StatePart.objects.filter(session=self, key__in=gone).delete()
 
     def is_run_by(self, user) -> bool:
         """Only the session's own host runs it, and only while a staff account."""
@@ -114,6 +178,46 @@ class Session(models.Model):
     def meta(self) -> dict:
         """What the views need besides the state."""
         return {"code": self.code}
+
+
+def _json(connection) -> str:
+    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+PLAYERS = "players"  # the key of the players' part; a committee's is "c.<cid>"
+
+
+def split_state(state: State) -> tuple[dict, dict[str, Any]]:
+    """The base and the parts of a state (``StatePart``)."""
+    base: dict[str, Any] = {k: v for k, v in state.items() if k != "players"}
+    base["committees"] = list(state["committees"])
+    parts: dict[str, Any] = {PLAYERS: state["players"]}
+    parts.update({f"c.{cid}": c for cid, c in state["committees"].items()})
+    return base, parts
+
+
+def join_state(base: dict, parts: dict[str, Any]) -> State:
+    """The state that ``split_state`` split."""
+    state = dict(base)
+    state["committees"] = {cid: parts[f"c.{cid}"] for cid in base["committees"]}
+    state["players"] = parts[PLAYERS]
+    return cast(State, state)
+
+
+class StatePart(models.Model):
+    """A part of a session's state: its players ("players") or one committee ("c.<cid>")."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="parts")
+    key = models.CharField(max_length=20)
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "key"], name="unique_state_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.key}"
 
 
 class Player(models.Model):

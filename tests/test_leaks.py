@@ -191,8 +191,7 @@ async def test_a_whole_game_leaks_nothing(alice, mallory, school_case, skole_ses
 
     # --- what was seen ------------------------------------------------------------------
     assert all(c.view["session"]["status"] == "ended" for c in everyone)
-    saved = await database_sync_to_async(lambda: type(session).objects.get(pk=session.pk))()
-    state = saved.state
+    state = await database_sync_to_async(lambda: type(session).objects.get(pk=session.pk).state)()
     committee_of = {pid: p["committee"] for pid, p in state["players"].items()}
     assert sorted(set(committee_of.values())) == ["1", "2"]
     assert all(len(written.get(cid, [])) >= SIZE for cid in ("1", "2")), written
@@ -269,5 +268,5 @@ async def test_a_whole_game_leaks_nothing(alice, mallory, school_case, skole_ses
             assert not {"log", "reflections", "stakeholders", "history", "seated"} & set(c)
 
     # the host sees the whole session (that is the host's job), tokens excepted (above)
-    final = visibility.host_view(case, state, await database_sync_to_async(saved.meta)())
+    final = visibility.host_view(case, state, session.meta())
     assert host.view["players"].keys() == final["players"].keys()

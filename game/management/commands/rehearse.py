@@ -369,7 +369,8 @@ class Command(BaseCommand):
         for cid in sorted(state["committees"], key=int):
             c = state["committees"][cid]
             meters = " ".join(f"{labels[m]}={v}" for m, v in c["meters"].items())
-            self.stdout.write(f"Udvalg {c['name']}: {outcomes[c['outcome']]} — {meters}")
+            outcome = outcomes[c["outcome"] or ""]
+            self.stdout.write(f"Udvalg {c['name']}: {outcome} — {meters}")
         self.stdout.write(f"bots: {stats.summary()}")
         if host.injected:
             self.stdout.write(f"injected: {host.injected}")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Mark every player of every open session offline (run before the server starts)."
 
     def handle(self, *args, **options) -> None:
-        sessions = Session.objects.exclude(status="ended").only("pk", "state")
+        sessions = Session.objects.exclude(status="ended").only("pk", "base")
         count = 0
         for session in sessions:
             if any(p.get("online") for p in session.state["players"].values()):
