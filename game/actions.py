@@ -91,10 +91,10 @@ def _save(
     session.timer_due = state["timer"]["ends_at"] if state["status"] == "running" else None
     if state["status"] == "ended" and session.ended_at is None:
         session.ended_at = timezone.now()  # the retention clock starts (game.retention)
-    # Every part's row is written when the parts written before are not known, and
-    # parts that went (a committee formed anew) are deleted when the set changed.
-    keep = set(parts) if not before or before.keys() != parts.keys() else None
-    session.save_with_state_text(base, changed, keep)
+    # Parts that went (a committee formed anew) are deleted; when the parts written
+    # before are not known, every part is written (changed) and any other deleted.
+    gone = set(before) - set(parts) if before else None
+    session.save_with_state_text(base, changed, gone)
     Event.objects.create(
         session=session,
         version=version,
@@ -162,7 +162,7 @@ def _remember(
             _views.pop(next(iter(_views)))  # the session that changed least recently
 
 
-# The JSON text of a state's players and of each committee, with the object it is
+# The JSON text of each part of a state (models.split_state), with the object it is
 # the text of: a part the rules did not copy is the same object, unchanged.
 Parts = dict[str, tuple[Any, str]]
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 from cases import languages
 
 from . import actions, protocol, rules, timers, visibility, wire
-from .models import PLAYERS, Session, StatePart, normalise_code
+from .models import Session, StatePart, normalise_code
 from .rules import _
 
 try:  # what autobahn (under Daphne) raises on a send to a socket that has closed
@@ -422,14 +422,16 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
             await self._quietly(self._refuse_now())
 
     async def _stream_now(self) -> str:
-        players = await database_sync_to_async(
+        """The seat's stream as saved now: its own part of the state (game.models)."""
+        seat = await database_sync_to_async(
             lambda: (
-                StatePart.objects.filter(session_id=self.session_id, key=PLAYERS)
+                StatePart.objects.filter(session_id=self.session_id, key=f"p.{self.pid}")
                 .values_list("data", flat=True)
                 .first()
             )
         )()
-        return visibility.stream_for(players or {}, self.pid or "")
+        pid = self.pid or ""
+        return visibility.stream_for({pid: seat} if seat else {}, pid)
 
     def _groups(self) -> tuple[str, ...]:
         assert self.session_id is not None

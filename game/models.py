@@ -3,8 +3,8 @@
 ``Session.state`` is the game as the rules see it (see ``game.rules``), saved
 after every action together with the next ``version``. It is stored by part:
 the session's row holds the session-wide part (``base``), and a ``StatePart``
-row each holds the players and each committee, so that a vote writes its own
-committee's row, not the state of a thousand players. ``Event`` is the
+row each holds one seat and one committee, so that a vote writes its own
+committee's row and a join its seat's, not the state of a thousand players. ``Event`` is the
 append-only log of every change with that version, who did it and when: every
 vote, lock, idea, dilemma and event choice, the meters after each round, the
 outcomes and the reflections are rows there, which is what the export reads.
@@ -64,7 +64,7 @@ class Session(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_sessions"
     )
     case_version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sessions")
-    # The state without its players and committees (those are StateParts), with the
+    # The state without its seats and committees (those are StateParts), with the
     # committees' ids in order under "committees". Read and set ``state`` instead.
     base = models.JSONField()
     version = models.PositiveIntegerField(default=0)
@@ -129,14 +129,13 @@ class Session(models.Model):
             self.base = base
         super().save(*args, update_fields=update_fields, **kwargs)
         if whole:
-            self.write_parts({k: json.dumps(v) for k, v in parts.items()}, keep=set(parts))
+            self.write_parts({k: json.dumps(v) for k, v in parts.items()}, None)
 
     def save_with_state_text(
-        self, base_text: str, changed: dict[str, str], keep: set[str] | None
+        self, base_text: str, changed: dict[str, str], gone: set[str] | None
     ) -> None:
-        """Save the row with the base's JSON text already made, and the parts in
-        ``changed`` (key -> JSON text); ``keep``: every part the state has, when one
-        may have gone (a committee), else None (game.actions makes the texts)."""
+        """Save the row with the base's JSON text already made, and the parts as
+        ``write_parts`` does (game.actions makes the texts)."""
         deferred = self.get_deferred_fields()
         self.save(
             update_fields=[
@@ -152,9 +151,11 @@ class Session(models.Model):
                 f'UPDATE {table} SET "base" = {_json(connection)} WHERE "id" = %s',
                 [base_text, self.pk],
             )
-        self.write_parts(changed, keep)
+        self.write_parts(changed, gone)
 
-    def write_parts(self, texts: dict[str, str], keep: set[str] | None) -> None:
+    def write_parts(self, texts: dict[str, str], gone: set[str] | None) -> None:
+        """Write the parts in ``texts`` (key -> JSON text) and delete the ``gone`` ones;
+        ``gone`` None: ``texts`` is every part, and any other row is deleted."""
         connection = connections[self._state.db or "default"]
         table = connection.ops.quote_name(StatePart._meta.db_table)
         if texts:
@@ -165,9 +166,11 @@ class Session(models.Model):
                     'ON CONFLICT ("session_id", "key") DO UPDATE SET "data" = excluded."data"',
                     [(self.pk, key, text) for key, text in texts.items()],
                 )
-        if keep is not None:
-            gone = set(StatePart.objects.filter(session=self).values_list("key", flat=True)) - keep
-            StatePart.objects.filter(session=self, key__in=gone).delete()
+        rows = StatePart.objects.filter(session=self)
+        if gone is None:
+            gone = set(rows.values_list("key", flat=True)) - set(texts)
+        if gone:
+            rows.filter(key__in=gone).delete()
 
     def is_run_by(self, user) -> bool:
         """Only the session's own host runs it, and only while a staff account."""
@@ -184,28 +187,28 @@ def _json(connection) -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
-PLAYERS = "players"  # the key of the players' part; a committee's is "c.<cid>"
-
-
 def split_state(state: State) -> tuple[dict, dict[str, Any]]:
-    """The base and the parts of a state (``StatePart``)."""
+    """The base and the parts of a state (``StatePart``): each seat ("p.<pid>") and
+    each committee ("c.<cid>") a part, so that a join or a vote writes one or two."""
     base: dict[str, Any] = {k: v for k, v in state.items() if k != "players"}
     base["committees"] = list(state["committees"])
-    parts: dict[str, Any] = {PLAYERS: state["players"]}
+    parts: dict[str, Any] = {f"p.{pid}": p for pid, p in state["players"].items()}
     parts.update({f"c.{cid}": c for cid, c in state["committees"].items()})
     return base, parts
 
 
 def join_state(base: dict, parts: dict[str, Any]) -> State:
-    """The state that ``split_state`` split."""
+    """The state that ``split_state`` split; the seats in the order of their numbers
+    (which is also the order PostgreSQL's jsonb keeps the keys of a dict in)."""
     state = dict(base)
     state["committees"] = {cid: parts[f"c.{cid}"] for cid in base["committees"]}
-    state["players"] = parts[PLAYERS]
+    seats = sorted((k[2:] for k in parts if k.startswith("p.")), key=lambda pid: (len(pid), pid))
+    state["players"] = {pid: parts[f"p.{pid}"] for pid in seats}
     return cast(State, state)
 
 
 class StatePart(models.Model):
-    """A part of a session's state: its players ("players") or one committee ("c.<cid>")."""
+    """A part of a session's state: one seat ("p.<pid>") or one committee ("c.<cid>")."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="parts")
     key = models.CharField(max_length=20)

@@ -1,5 +1,5 @@
 """The state stored by part: the session row keeps the session-wide part ("base"),
-a StatePart row each holds the players and each committee (game.models).
+a StatePart row each holds one seat and one committee (game.models).
 
 The states saved whole before are split here.
 """
@@ -13,7 +13,7 @@ def split(apps, schema_editor):
     StatePart = apps.get_model("game", "StatePart")
     for session in Session.objects.all():
         state = session.base
-        parts = {"players": state.pop("players")}
+        parts = {f"p.{pid}": p for pid, p in state.pop("players").items()}
         parts.update({f"c.{cid}": c for cid, c in state["committees"].items()})
         state["committees"] = list(state["committees"])
         session.save(update_fields=["base"])
@@ -29,7 +29,8 @@ def join(apps, schema_editor):
         parts = dict(StatePart.objects.filter(session=session).values_list("key", "data"))
         state = session.base
         state["committees"] = {cid: parts[f"c.{cid}"] for cid in state["committees"]}
-        state["players"] = parts["players"]
+        seats = sorted((k[2:] for k in parts if k.startswith("p.")), key=lambda p: (len(p), p))
+        state["players"] = {pid: parts[f"p.{pid}"] for pid in seats}
         session.save(update_fields=["base"])
 
 
