@@ -137,15 +137,23 @@ def apply(case: Case, state: State, action: dict[str, Any]) -> tuple[State, list
 
 # A player's move in their own committee changes that committee and nothing else
 # of the players or the other committees; a device coming or going changes that
-# seat's record only. The rest is shared with the old state, not copied, so a vote
-# or a connection costs what it touches (tests/test_rules_properties.py checks
-# that no action changes the state it was given).
+# seat's record only; a new seat adds its own record and changes no other seat's.
+# The rest is shared with the old state, not copied, so a vote, a connection or a
+# join costs what it touches (tests/test_rules_properties.py checks that no action
+# changes the state it was given).
 IN_ONE_COMMITTEE = frozenset({"vote", "lock", "idea", "reflect"})
 IN_ONE_SEAT = frozenset({"presence"})
+NEW_SEAT = "join"
 
 
 def _copy_for(state: State, action: dict[str, Any]) -> State:
     kind = action.get("kind")
+    if kind == NEW_SEAT:
+        new_seat: dict[str, Any] = {
+            k: v if k == "players" else copy_state(v) for k, v in state.items()
+        }
+        new_seat["players"] = dict(state["players"])
+        return cast(State, new_seat)
     if kind not in IN_ONE_COMMITTEE and kind not in IN_ONE_SEAT:
         return copy_state(state)
     pid = action.get("player")
