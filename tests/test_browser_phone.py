@@ -418,7 +418,7 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     flow = ok
     flow.host(type="start")
     page = flow.phone()
-    expect(page.get_by_test_id("round-title")).to_have_text("Lobby og briefing")
+    expect(page.get_by_test_id("round-title")).to_have_text("Lobby og orientering")
     flow.check(page, "briefing")
     flow.host(type="advance")
     expect(page.get_by_test_id("round-title")).to_have_text("Kommissorium")
