@@ -50,7 +50,7 @@ ANSWER_ÆØÅ = "Følgeskab kræver, at de berørte får en plads ved bordet –
 ANSWER_NAMING = "Jeg var enig med Bodil om pladserne."  # Bodil joined first: P01
 HEADLINE_GOOD = "»Byrådet siger ja – borgerne skrev med på skoleplanen«"
 HEADLINE_BAD = "»Skoleplanen sendt retur til udvalget«"
-MESSAGE = "Fem minutter tilbage – husk at låse."
+MESSAGE = "Fem minutter tilbage – husk at træffe beslutningerne."
 TABLES = export.TABLES
 
 # Used as the URLconf when game.urls does not include the reports yet (see ``urls``).
