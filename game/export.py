@@ -608,7 +608,7 @@ Session created: {created}    Exported: {exported}
 Kort på dansk
   Én CSV-fil pr. tabel (UTF-8, semikolon: åbner i dansk Excel med dobbeltklik),
   de samme tabeller som ark i session.xlsx, og hele hændelsesloggen i events.json.
-  Spillerne er pseudonymer (P01, P02 … i den rækkefølge de kom ind); deres
+  Spillerne er pseudonymer (P01, P02 … i den rækkefølge, de kom ind); deres
   visningsnavne er fjernet, også hvor de står i idéer, refleksioner og beskeder.
   Fritekst kan stadig afsløre en person på andre måder: læs den, før I deler den.
 

@@ -372,7 +372,7 @@ class ReadModel:
         }
 
     def round_label(self, index: int | None) -> str:
-        """ "1 · Kommissorium"; the briefing is "0 · Lobby og briefing"."""
+        """ "1 · Kommissorium"; the briefing is "0 · Lobby og orientering"."""
         if index is None or not 0 <= index < len(self.case.rounds):
             return ""
         return f"{round_number(self.case, index)} · {self.case.rounds[index].title}"

@@ -185,7 +185,7 @@ def test_the_projector_shows_the_room_in_numbers_readable_from_the_back(conferen
     states = summary.get_by_test_id("summary-states")
     patterns = data["patterns"]
     for testid, n, text in (
-        ("state-done", patterns["locked"], "har låst alt"),
+        ("state-done", patterns["locked"], "har besluttet alt"),
         ("state-voted", patterns["voted"], "har alle stemt"),
         ("state-working", patterns["some"], "er ved at stemme"),
         ("state-stuck", patterns["none"], "er ikke gået i gang"),
@@ -194,7 +194,7 @@ def test_the_projector_shows_the_room_in_numbers_readable_from_the_back(conferen
         expect(states.get_by_test_id(testid).locator(".pj-sum-label")).to_have_text(text)
     for q in (1, 2, 3):
         row = summary.get_by_test_id(f"summary-q{q}")
-        expect(row).to_contain_text(f"Låst i {patterns['locked']} af 400 udvalg")
+        expect(row).to_contain_text(f"Besluttet i {patterns['locked']} af 400 udvalg")
         expect(row.locator(".pj-sum-picks li").first).to_be_visible()  # the most chosen answer
     fits = page.evaluate(bs.FITS_JS)
     width, height, w, h = fits["scroll"]

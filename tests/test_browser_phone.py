@@ -47,7 +47,7 @@ WAIT = 15_000  # ms: an expect on a loaded 2-core machine
 MIN_TEXT = 16  # px: anything a player must read
 MIN_TAP = 44  # px: every tap target, both ways
 LONG_MESSAGE = (
-    "Husk at læse rollekortet før I stemmer. Igangsætteren låser beslutningen, når alle har "
+    "Husk at læse rollekortet, før I stemmer. Igangsætteren træffer beslutningen, når alle har "
     "stemt, og vi holder fælles pause klokken 10.30, hvor vi også samler op på "
     "specialundervisningen og de økonomiske rammer for resten af formiddagen."
 )
@@ -418,7 +418,7 @@ def test_briefing_and_a_voting_round_with_the_header_on_one_line(ok):
     flow = ok
     flow.host(type="start")
     page = flow.phone()
-    expect(page.get_by_test_id("round-title")).to_have_text("Lobby og briefing")
+    expect(page.get_by_test_id("round-title")).to_have_text("Lobby og orientering")
     flow.check(page, "briefing")
     flow.host(type="advance")
     expect(page.get_by_test_id("round-title")).to_have_text("Kommissorium")

@@ -177,7 +177,7 @@ def test_the_host_sees_progress_beside_the_advance_button_and_is_asked_first(roo
     dialog = page.get_by_test_id("advance-dialog")
     expect(dialog).to_be_visible()
     expect(page.get_by_test_id("advance-dialog-text")).to_have_text(
-        f"{expected['decisions']} beslutninger er ikke låst i {expected['committees']} udvalg. "
+        f"{expected['decisions']} beslutninger er ikke truffet i {expected['committees']} udvalg. "
         "Gå videre alligevel?"
     )
     page.screenshot(path=str(SHOTS / "test-dashboard-advance-dialog-1280x720.png"))

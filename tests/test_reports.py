@@ -50,7 +50,7 @@ ANSWER_ÆØÅ = "Følgeskab kræver, at de berørte får en plads ved bordet –
 ANSWER_NAMING = "Jeg var enig med Bodil om pladserne."  # Bodil joined first: P01
 HEADLINE_GOOD = "»Byrådet siger ja – borgerne skrev med på skoleplanen«"
 HEADLINE_BAD = "»Skoleplanen sendt retur til udvalget«"
-MESSAGE = "Fem minutter tilbage – husk at låse."
+MESSAGE = "Fem minutter tilbage – husk at træffe beslutningerne."
 TABLES = export.TABLES
 
 # Used as the URLconf when game.urls does not include the reports yet (see ``urls``).
@@ -644,7 +644,7 @@ def test_host_script_two_questions_per_goal_about_this_session(school_game):
     )
     # LG2: who was left out, with how many, and what the most engaged of them did.
     left = len(two["left_out"])
-    assert any(f.startswith(f"Udvalg 2 holdt {left} interessenter uden for") for f in facts["LG2"])
+    assert any(f.startswith(f"Udvalg 2 holdt {left} interessenter udenfor") for f in facts["LG2"])
     # LG6: the pressure cards met, with where they came from.
     pressures = [x for x in two["key_decisions"] if x["card"] and x["card"]["source"]]
     assert pressures and any(pressures[0]["prompt"] in f for f in facts["LG6"])

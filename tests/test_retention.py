@@ -66,7 +66,7 @@ def _compiled_translations():
 
 
 def idea_of(pid: str, n: int) -> str:
-    return f"Idé-{pid}-{n}: morgenløb for hele Egeskov"
+    return f"Idé-{pid}-{n}: morgenløb for hele Askelund"
 
 
 def answer_of(pid: str, q: str) -> str:

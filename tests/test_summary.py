@@ -34,10 +34,10 @@ pytestmark = pytest.mark.django_db
 LOCALE = Path(settings.BASE_DIR) / "locale"
 STEP_TITLES_DA = [
     "Lav en klar vision for kommunens udvikling",
-    "Identificer og prioriter problemer og udfordringer",
+    "Identificér og prioritér problemer og udfordringer",
     "Afklar jeres roller som igangsættere",
     "Overvej rummet for partipolitik og muligheden for at trække politikerkortet",
-    "Diskuter koblingen mellem byråd og 17.4-udvalg",
+    "Diskutér koblingen mellem byråd og § 17, stk. 4-udvalg",
 ]
 
 
@@ -322,7 +322,7 @@ def test_a_session_ended_in_the_lobby_still_gives_a_polite_summary(session, seat
     assert page.status_code == 200
     text = text_of(page.text)
     assert "Hal" in text and "Du havde ingen rolle i et udvalg." in text
-    assert "Jeres udvalg låste ingen beslutninger." in text
+    assert "Jeres udvalg traf ingen beslutninger." in text
     assert text.count("I spillet:") == 5
 
 
