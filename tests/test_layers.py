@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from game.layers import InMemoryLayer
@@ -42,3 +43,29 @@ async def test_a_group_send_reaches_every_member_once():
     assert [layer.channels[channel].qsize() for channel in channels] == [1] * 5
     for channel in channels:
         assert (await layer.receive(channel))["v"] == 1
+
+
+async def test_an_expired_message_still_takes_its_channel_out_of_its_groups():
+    """Looked for at most once a second: a consumer that died with a message waiting
+    leaves its groups once that message has expired, and the others stay."""
+    layer = InMemoryLayer(capacity=10, expiry=0.2)
+    layer.CLEAN_EVERY = 0.1
+    dead, alive = await layer.new_channel(), await layer.new_channel()
+    for channel in (dead, alive):
+        await layer.group_add("g", channel)
+    await layer.group_send("g", _frame(1))
+    assert (await layer.receive(alive))["v"] == 1  # the dead one never reads its copy
+    await asyncio.sleep(0.3)
+    await layer.group_send("g", _frame(2))
+    assert set(layer.groups["g"]) == {alive}
+    assert (await layer.receive(alive))["v"] == 2
+
+
+async def test_a_group_send_is_not_changed_by_its_sender_afterwards():
+    layer = InMemoryLayer(capacity=10)
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+    message = _frame(1)
+    await layer.group_send("g", message)
+    message["v"] = 99
+    assert (await layer.receive(channel))["v"] == 1
