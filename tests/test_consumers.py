@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -602,6 +603,24 @@ async def test_sync_returns_a_fresh_snapshot_and_ping_a_pong(formed_session, peo
     assert await host.send(type="ping") == {"type": "pong", "ref": None, "v": v}
     snapshot = await host.send(type="sync")
     assert snapshot["v"] == v and snapshot["view"] == host.view
+
+
+async def test_a_ping_is_answered_while_the_database_is_busy(formed_session, people, monkeypatch):
+    """Every database call of a process runs in one thread; a slow one (a round change
+    in a big session) holds up no one's ping, as a consumer does not go into that
+    thread for each message it handles (it is held here until the pong has come)."""
+    monkeypatch.setattr(consumers, "VERSION_FRESH", 1.0)  # as in production (conftest: 0)
+    monkeypatch.setattr(consumers, "PONG_WAITS", False)
+    bo = await people.player("Bo")
+    v = await people.settle(bo)
+    assert (await bo.send(type="ping", ref=1))["v"] == v  # the figure pongs use: fresh now
+    release = threading.Event()
+    busy = asyncio.ensure_future(database_sync_to_async(release.wait)(30))
+    try:
+        assert await bo.send(type="ping", ref=2) == {"type": "pong", "ref": 2, "v": v}
+    finally:
+        release.set()
+        await busy
 
 
 async def test_a_reconnect_gets_a_fresh_snapshot_with_the_current_version(formed_session, people):
