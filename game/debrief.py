@@ -253,7 +253,8 @@ def _pages(rows: list[dict], most: int, weight: Any) -> list[list[dict]]:
     even: list[list[int]] = []
     at = 0
     for k in range(len(greedy), 0, -1):
-        share, page, load = sum(weights[at:]) / k, [], 0
+        share, load = sum(weights[at:]) / k, 0
+        page: list[int] = []
         while at < len(rows) and (not page or (load + weights[at] <= most and load < share)):
             page.append(at)
             load += weights[at]
