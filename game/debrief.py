@@ -40,6 +40,7 @@ INTRO_MINUTES = (1, 1)  # the outcomes, then where the paths diverged, before th
 # four decisions, or one dilemma round's five cards (1280×720).
 PATH_LINES = 5
 PATH_LINES_MANY = 6  # many committees: lines of grouped choices, two groups a line
+PATH_PAGES_MANY = 3  # ... and the first three pages of them
 # With more committees than this, a goal takes two projector slides (its
 # question on this session with one fact per committee, then the reflection
 # with one answer per committee): ten of each do not fit one 1280×720 screen.
@@ -152,7 +153,23 @@ def _committee(rm: ReadModel, c: dict) -> dict:
         "chart": mark_safe(meter_chart_svg(points, case.meters, title=c["label"])),
         "stances_recorded": recorded,
         "personas_scored": any(p["scored"] for p in c["personas"]),
+        "council_note": _council_note(rm, c),
     }
+
+
+def _council_note(rm: ReadModel, c: dict) -> str:
+    """When the chart goes on past the council (implementation), when the council weighed it.
+
+    The "why" reads the meters the council weighed; the chart's last points are
+    later ones, so the two would disagree without a word.
+    """
+    at = next((i for i, r in enumerate(rm.case.rounds) if r.outcome), None)
+    if at is None or not c["outcome"] or not any(h["round"] > at for h in c["history"]):
+        return ""
+    return gettext(
+        "The council weighed the meters as round %(round)s began; the points after it are the "
+        "implementation, so they may differ from the table above."
+    ) % {"round": f"{rm.rounds()[at]['number']} ({rm.case.rounds[at].title})"}
 
 
 # --- across committees -------------------------------------------------------------------------
@@ -559,14 +576,17 @@ def _lead(goal: str, committees: list[dict]) -> str:
         decided = [c for c in committees if c["seated"] or c["left_out"]]
         counts: dict[str, list[str]] = {}
         label: dict[str, str] = {}
+        loud: dict[str, int] = {}
         for c in decided:
             for st in c["left_out"]:
                 counts.setdefault(st["id"], []).append(c["id"])
                 label[st["id"]] = st["name"]
+                loud[st["id"]] = loud.get(st["id"], 0) + st["engagement"]
         if not counts:
             return ""
-        # The most often left out; on a tie, the first in the case's order.
-        sid = max(counts, key=lambda k: len(counts[k]))
+        # The most often left out; on a tie, the most engaged (the loudest from outside),
+        # as the facts below name them; then the first in the case's order.
+        sid = max(counts, key=lambda k: (len(counts[k]), loud[k]))
         return gettext("%(who)s had no seat in %(n)s of %(m)s committees.") % {
             "who": f"»{label[sid]}«",
             "n": len(counts[sid]),
@@ -809,6 +829,11 @@ def debrief(session: Session) -> dict[str, Any]:
             step["reflection"] = slides[step["id"]]["reflection"]
     info = rm.info()
     diverged = [row for row in paths if row["diverged"]]
+    if len(committees) <= ONE_SLIDE_COMMITTEES:
+        path_pages = _pages(diverged, PATH_LINES, _row_lines)
+    else:
+        # A minute for the paths: the first pages of them; the host's page has them all.
+        path_pages = _pages(diverged, PATH_LINES_MANY, _group_lines)[:PATH_PAGES_MANY]
     return {
         "session": info,
         "rounds": rm.rounds(),
@@ -818,9 +843,8 @@ def debrief(session: Session) -> dict[str, Any]:
         "paths": paths,
         # The projector shows the diverging rows a few at a time: a table of ten
         # rows of long labels does not fit a 1280×720 screen.
-        "path_pages": _pages(diverged, PATH_LINES, _row_lines)
-        if len(committees) <= ONE_SLIDE_COMMITTEES
-        else _pages(diverged, PATH_LINES_MANY, _group_lines),
+        "path_pages": path_pages,
+        "paths_not_shown": sum(r["diverged"] for r in paths) - sum(len(p) for p in path_pages),
         "comparison": _comparison(rm, committees),
         "reflections": [
             {

@@ -217,6 +217,10 @@ def test_projector_mode_for_a_room_of_forty(site):
     assert [g for g in goals if g.startswith("LG")] == [
         x for i in range(1, 7) for x in (f"LG{i}", f"LG{i}-2")
     ]
+    # The paths take a minute: three slides at most, the last saying what the host's page adds.
+    assert 1 <= goals.count("paths") <= 3
+    last = page.locator('[data-slide="paths"]').last.get_by_test_id("db-paths-more")
+    assert last.count() == 1 and "på spillederens side" in (last.text_content() or "")
     ctx.close()
 
 

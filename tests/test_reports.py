@@ -689,6 +689,8 @@ def test_paths_side_by_side_mark_where_they_diverged(school_game):
         keys = {tuple(cell["ids"]) for cell in r["cells"]}
         assert r["diverged"] == (len(keys) > 1)
     assert any(r["diverged"] for r in d["paths"])
+    # A few committees: every diverging row is on a projector page.
+    assert d["paths_not_shown"] == 0
     assert sum(len(p) for p in d["path_pages"]) == sum(r["diverged"] for r in d["paths"])
 
 
@@ -735,14 +737,15 @@ def test_export_says_what_each_idea_cost_and_what_each_outcome_lacked(school_gam
 
 
 def _most_left_out(state: dict) -> tuple[str, int]:
-    """The stakeholder most committees left out (the case's order on a tie), and how many."""
-    counts: dict[str, int] = {}
+    """The stakeholder most committees left out (the most engaged on a tie), and how many."""
+    counts: dict[str, tuple[int, int]] = {}
     for c in state["committees"].values():
-        for sid in c["stakeholders"]:
+        for sid, s in c["stakeholders"].items():
             if c["seated"] is not None and sid not in c["seated"]:
-                counts[sid] = counts.get(sid, 0) + 1
+                n, loud = counts.get(sid, (0, 0))
+                counts[sid] = (n + 1, loud + s["engagement"])
     sid = max(counts, key=lambda k: counts[k])
-    return sid, counts[sid]
+    return sid, counts[sid][0]
 
 
 def test_host_script_leads_name_what_stood_out_in_this_session(client, alice, school_game):
@@ -830,3 +833,41 @@ def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
     assert pages == len(d["path_pages"]) >= 1
     heads = re.findall(r'data-testid="db-path-to">→ ([^<]+)<', slides)
     assert heads == [c["outcome"]["title"] for c in d["committees"]] * pages
+
+
+def test_each_committee_shows_its_log_left_out_votes_cards_and_personas(client, alice, school_game):
+    """What the host reads per committee, on the page: item 8's list, committee by committee."""
+    client.force_login(alice)
+    with translation.override("da"):
+        d = debrief.debrief(school_game)
+    html = client.get(reverse("debrief", args=[school_game.code])).content.decode()
+    host = html.split('data-testid="db-slides"')[0]
+    articles = host.split('data-testid="db-committee"')[1:]
+    assert len(articles) == len(d["committees"])
+    for c, page in zip(d["committees"], articles, strict=True):
+        page = page.split("</article>")[0]
+        # The consequence log, every entry.
+        assert c["log"] and all(django_escape(e["text"]) in page for e in c["log"])
+        # Who was left out, and what it did (its absence, and the cards it brought on).
+        assert c["left_out"]
+        for s in c["left_out"]:
+            assert django_escape(s["name"]) in page and django_escape(s["absent_text"]) in page
+        # The vote split of each key decision: how many voted, and each option's votes.
+        for x in c["key_decisions"]:
+            if x["split_shown"]:
+                assert f"{x['voters']} af {x['members']} stemte:" in page
+                for o in x["split_shown"]:
+                    assert f"{django_escape(o['label'])} <b>{o['votes']}</b>" in page
+        # The politician cards, by prompt, in their own list.
+        cards = page.split("Politikerkort</h3>")[1].split("<h3>")[0]
+        for x in c["politician_cards"]:
+            assert django_escape(x["prompt"]) in cards
+        # The personas' secret interests, revealed, and whether they were met.
+        assert c["personas"]
+        for p in c["personas"]:
+            assert django_escape(p["interests"]) in page
+            assert (
+                "Hemmelig interesse opfyldt" if p["met"] else "Hemmelig interesse ikke opfyldt"
+            ) in page
+        # The chart goes on into the implementation: the page says when the council weighed it.
+        assert "Byrådet vejede målerne, da runde 6 (" in page

@@ -295,7 +295,8 @@ def test_the_longest_summary_prints_on_two_a4_pages_at_10_pt(worst, live_server)
     text = " ".join(pages)
     for section in SECTIONS_DA:
         assert section in text, section
-    # Every answer and next step is there, by its start, if shortened.
+    # Every answer and next step is there, by its start, shortened; and the paper says so.
+    assert "Lange svar og noter er forkortet på papiret" in text
     for q in worst.case.reflection:
         assert f"Om {q.id}:" in text, q.id
     for s in ("vision", "problems", "roles", "party", "coupling"):
