@@ -811,12 +811,18 @@ def test_the_talk_takes_twenty_minutes_whatever_the_number_of_goals():
         assert sum(debrief.INTRO_MINUTES) + sum(a + b for a, b in minutes) == 20, goals
 
 
-def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
+def _debrief_seen(client, alice, session) -> tuple[dict, str, str]:
+    """The debrief's data, and its page as the host gets it: the host view, the slides."""
     client.force_login(alice)
     with translation.override("da"):
-        d = debrief.debrief(school_game)
-    html = client.get(reverse("debrief", args=[school_game.code])).content.decode()
-    host = html.split('data-testid="db-slides"')[0]
+        d = debrief.debrief(session)
+    html = client.get(reverse("debrief", args=[session.code])).content.decode()
+    host, slides = html.split('data-testid="db-slides"')
+    return d, host, slides
+
+
+def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
+    d, host, slides = _debrief_seen(client, alice, school_game)
     row = host.split('data-testid="db-path-outcome"')[1].split("</tr>")[0]
     cells = re.findall(r"<td>(.*?)</td>", row, re.S)
     assert len(cells) == len(d["committees"])
@@ -828,7 +834,6 @@ def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
                 if x["kind"] == "meter":
                     assert f"{escape(x['label'])} {x['value']}" in cell and f"{x['short']}" in cell
     # On the projector every page of the paths says where each committee's path led.
-    slides = html.split('data-testid="db-slides"')[1]
     pages = slides.count('data-slide="paths"')
     assert pages == len(d["path_pages"]) >= 1
     heads = re.findall(r'data-testid="db-path-to">→ ([^<]+)<', slides)
@@ -837,11 +842,7 @@ def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
 
 def test_each_committee_shows_its_log_left_out_votes_cards_and_personas(client, alice, school_game):
     """What the host reads per committee, on the page: item 8's list, committee by committee."""
-    client.force_login(alice)
-    with translation.override("da"):
-        d = debrief.debrief(school_game)
-    html = client.get(reverse("debrief", args=[school_game.code])).content.decode()
-    host = html.split('data-testid="db-slides"')[0]
+    d, host, _slides = _debrief_seen(client, alice, school_game)
     articles = host.split('data-testid="db-committee"')[1:]
     assert len(articles) == len(d["committees"])
     for c, page in zip(d["committees"], articles, strict=True):
