@@ -34,9 +34,17 @@ from .models import Session
 from .readmodel import ReadModel
 
 RANK_SHOWN = 3  # a ranking shows its top three (or more if more have effects)
-INTRO_MINUTES = 2  # the outcomes and the paths, before the goals
-GOAL_MINUTES = (2, 1)
-PATH_ROWS = 4  # rows of the paths table per projector slide  # per learning goal: the question on this session, then the reflection
+TALK_MINUTES = 20  # the whole talk, in whole minutes
+INTRO_MINUTES = (1, 1)  # the outcomes, then where the paths diverged, before the goals
+# What one projector slide of the paths holds, in choices shown per committee:
+# four decisions, or one dilemma round's five cards (1280×720).
+PATH_LINES = 5
+PATH_LINES_MANY = 6  # many committees: lines of grouped choices, two groups a line
+PATH_PAGES_MANY = 3  # ... and the first three pages of them
+# With more committees than this, a goal takes two projector slides (its
+# question on this session with one fact per committee, then the reflection
+# with one answer per committee): ten of each do not fit one 1280×720 screen.
+ONE_SLIDE_COMMITTEES = 4
 
 
 # --- per committee -----------------------------------------------------------------------------
@@ -145,7 +153,23 @@ def _committee(rm: ReadModel, c: dict) -> dict:
         "chart": mark_safe(meter_chart_svg(points, case.meters, title=c["label"])),
         "stances_recorded": recorded,
         "personas_scored": any(p["scored"] for p in c["personas"]),
+        "council_note": _council_note(rm, c),
     }
+
+
+def _council_note(rm: ReadModel, c: dict) -> str:
+    """When the chart goes on past the council (implementation), when the council weighed it.
+
+    The "why" reads the meters the council weighed; the chart's last points are
+    later ones, so the two would disagree without a word.
+    """
+    at = next((i for i, r in enumerate(rm.case.rounds) if r.outcome), None)
+    if at is None or not c["outcome"] or not any(h["round"] > at for h in c["history"]):
+        return ""
+    return gettext(
+        "The council weighed the meters as round %(round)s began; the points after it are the "
+        "implementation, so they may differ from the table above."
+    ) % {"round": f"{rm.rounds()[at]['number']} ({rm.case.rounds[at].title})"}
 
 
 # --- across committees -------------------------------------------------------------------------
@@ -190,9 +214,31 @@ def _paths(rm: ReadModel, committees: list[dict]) -> list[dict]:
                     "type": task.type,
                     "cells": cells,
                     "diverged": len(committees) > 1 and len(keys) > 1,
+                    "groups": _groups(cells, committees),
                 }
             )
     return rows
+
+
+def _groups(cells: list[dict], committees: list[dict]) -> list[dict]:
+    """A row's committees grouped by what they chose, each group with the outcomes it led to.
+
+    Ten columns do not fit a projector: there a row reads "what was chosen —
+    by which committees — and where they ended", most chosen first.
+    """
+    groups: dict[tuple, dict] = {}
+    for cell, c in zip(cells, committees, strict=True):
+        g = groups.setdefault(
+            tuple(cell["ids"]),
+            {"text": " / ".join(cell["texts"]) or "–", "committees": [], "outcomes": {}},
+        )
+        g["committees"].append(c["short"])
+        title = c["outcome"]["title"] if c["outcome"] else "–"
+        g["outcomes"][title] = g["outcomes"].get(title, 0) + 1
+    return sorted(
+        (g | {"outcomes": list(g["outcomes"].items())} for g in groups.values()),
+        key=lambda g: -len(g["committees"]),
+    )
 
 
 def _comparison(rm: ReadModel, committees: list[dict]) -> list[dict]:
@@ -206,28 +252,50 @@ def _comparison(rm: ReadModel, committees: list[dict]) -> list[dict]:
     return rows
 
 
-def _pages(rows: list, most: int) -> list[list]:
-    """Rows in as few pages of at most ``most`` as fit, evened out (10 by 4: 4, 3, 3)."""
+def _pages(rows: list[dict], most: int, weight: Any) -> list[list[dict]]:
+    """Rows in pages of at most ``most`` lines, by ``weight(row)``, evened out.
+
+    A row heavier than a page has one to itself. The page count is the fewest
+    that hold the rows in order; then the rows are shared so pages weigh alike.
+    """
     if not rows:
         return []
-    n = -(-len(rows) // most)
-    q, r = divmod(len(rows), n)
-    out, at = [], 0
-    for k in range(n):
-        size = q + (1 if k < r else 0)
-        out.append(rows[at : at + size])
-        at += size
-    return out
+    weights = [min(most, max(1, weight(r))) for r in rows]
+    greedy: list[list[int]] = [[]]
+    for i, w in enumerate(weights):  # the fewest pages that fit
+        if greedy[-1] and sum(weights[j] for j in greedy[-1]) + w > most:
+            greedy.append([])
+        greedy[-1].append(i)
+    # Even them out: close a page once it holds its share of what is left.
+    even: list[list[int]] = []
+    at = 0
+    for k in range(len(greedy), 0, -1):
+        share, load = sum(weights[at:]) / k, 0
+        page: list[int] = []
+        while at < len(rows) and (not page or (load + weights[at] <= most and load < share)):
+            page.append(at)
+            load += weights[at]
+            at += 1
+        even.append(page)
+    fits = at == len(rows) and all(sum(weights[i] for i in page) <= most for page in even)
+    return [[rows[i] for i in page] for page in (even if fits else greedy) if page]
+
+
+def _row_lines(row: dict) -> int:
+    """How many choices a paths row shows in its fullest cell (a card task lists each card)."""
+    return max((len(cell["texts"]) for cell in row["cells"]), default=1)
+
+
+def _group_lines(row: dict) -> int:
+    """A grouped row: its question and its groups two to a line."""
+    return 1 + -(-len(row["groups"]) // 2)
 
 
 # --- the host script ---------------------------------------------------------------------------
 
 
 def _names(items: list[str]) -> str:
-    items = [f"»{x}«" for x in items if x]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " " + gettext("and") + " " + items[-1]
+    return _join([f"»{x}«" for x in items if x])
 
 
 def _outcome_fact(c: dict) -> str:
@@ -441,27 +509,228 @@ NO_FACTS = {
 }
 
 
-def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> list[dict]:
-    """The host's script: the outcomes first, then two questions per goal, with timings."""
-    at = 0
+def goal_minutes(goals: int) -> list[tuple[int, int]]:
+    """Each goal's two questions' minutes: the talk takes ``TALK_MINUTES`` in whole minutes.
+
+    What the outcomes and the paths leave is shared out evenly (18 minutes over
+    six goals: 2 + 1 each); the first question, on this session, gets two thirds.
+    More goals than minutes: two each, and the talk runs longer.
+    """
+    left = TALK_MINUTES - sum(INTRO_MINUTES)
+    base, extra = divmod(left, goals) if goals else (0, 0)
+    out = []
+    for i in range(goals):
+        minutes = max(2, base + (1 if i < extra else 0))
+        second = max(1, minutes // 3)
+        out.append((minutes - second, second))
+    return out
+
+
+def _join(items: list[str]) -> str:
+    """ "Udvalg 1, Udvalg 2 og Udvalg 3" """
+    items = [x for x in items if x]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " " + gettext("and") + " " + items[-1]
+
+
+def _answered(c: dict) -> bool | None:
+    """Whether the committee's recommendation answered the focus it chose (None: not tested)."""
+    for k in c["why"]["checks"]:
+        for x in k["conditions"]:
+            if x["kind"] == "answered":
+                return bool(x["met"])
+    return None
+
+
+def _lead(goal: str, committees: list[dict]) -> str:
+    """One sentence on the whole session for a goal's first question: what the room compares.
+
+    It names what stood out across the committees: the focus left unanswered
+    or the problems chosen (LG1), the stakeholder left out most often (LG2),
+    the committees whose frame broke or held (LG3), the politician cards and
+    where most were played (LG4), the council's outcomes and the committee
+    nearest a better one (LG5), where the pressure came from (LG6).
+    """
+    names = {c["id"]: c["name"] for c in committees}
+    if goal == "LG1":
+        missed = [c["name"] for c in committees if _answered(c) is False]
+        if missed:
+            return gettext(
+                "In %(committees)s the recommendation did not answer the problem the committee itself chose."
+            ) % {"committees": _join(missed)}
+        chosen = []
+        for c in committees:
+            first = next((x for x in c["key_decisions"] if x["type"] == "choice"), None)
+            if first:
+                chosen.append(tuple(first["ids"]))
+        if len(chosen) > 1 and len(set(chosen)) == 1:
+            return gettext("Every committee chose the same problem to solve first.")
+        if len(chosen) > 1:
+            return gettext("%(n)s committees chose %(k)s different problems to solve first.") % {
+                "n": len(chosen),
+                "k": len(set(chosen)),
+            }
+        return ""
+    if goal == "LG2":
+        decided = [c for c in committees if c["seated"] or c["left_out"]]
+        counts: dict[str, list[str]] = {}
+        label: dict[str, str] = {}
+        loud: dict[str, int] = {}
+        for c in decided:
+            for st in c["left_out"]:
+                counts.setdefault(st["id"], []).append(c["id"])
+                label[st["id"]] = st["name"]
+                loud[st["id"]] = loud.get(st["id"], 0) + st["engagement"]
+        if not counts:
+            return ""
+        # The most often left out; on a tie, the most engaged (the loudest from outside),
+        # as the facts below name them; then the first in the case's order.
+        sid = max(counts, key=lambda k: (len(counts[k]), loud[k]))
+        return gettext("%(who)s had no seat in %(n)s of %(m)s committees.") % {
+            "who": f"»{label[sid]}«",
+            "n": len(counts[sid]),
+            "m": len(decided),
+        }
+    if goal == "LG3":
+        broke = [c["name"] for c in committees if any(f["kept"] is False for f in c["frames"])]
+        held = [
+            c["name"]
+            for c in committees
+            if c["frames"] and all(f["kept"] is True for f in c["frames"])
+        ]
+        if broke and held:
+            return gettext("The initiator's frame broke in %(broke)s and held in %(held)s.") % {
+                "broke": _join(broke),
+                "held": _join(held),
+            }
+        if broke:
+            return gettext("The initiator's frame broke in %(broke)s.") % {"broke": _join(broke)}
+        if held:
+            return gettext("The initiator's frame held in %(held)s.") % {"held": _join(held)}
+        return ""
+    if goal == "LG4":
+        played = {c["id"]: len(c["politician_cards"]) for c in committees}
+        total = sum(played.values())
+        if not total:
+            return gettext("No committee played the politician card.")
+        most = max(played.values())
+        top = [names[k] for k, n in played.items() if n == most]
+        return ngettext(
+            "%(n)s politician card in all, most in %(where)s (%(most)s).",
+            "%(n)s politician cards in all, most in %(where)s (%(most)s).",
+            total,
+        ) % {"n": total, "where": _join(top), "most": most}
+    if goal == "LG5":
+        by_outcome: dict[str, list[str]] = {}
+        for c in committees:
+            title = c["outcome"]["title"] if c["outcome"] else gettext("no outcome yet")
+            by_outcome.setdefault(title, []).append(c["name"])
+        text = "; ".join(
+            gettext("%(outcome)s for %(committees)s")
+            % {"outcome": f"»{t}«", "committees": _join(cs)}
+            for t, cs in by_outcome.items()
+        )
+        # The committee nearest a better outcome: only meters missing, the fewest points short.
+        near = [
+            (sum(x["short"] for x in c["why_view"]["missing"]), c)
+            for c in committees
+            if c["why_view"]["next_better"]
+            and c["why_view"]["missing"]
+            and all(x["kind"] == "meter" for x in c["why_view"]["missing"])
+        ]
+        if near:
+            short, c = min(near, key=lambda p: p[0])
+            text += ". " + gettext(
+                "Nearest a better outcome: %(c)s, %(n)s points short of %(outcome)s"
+            ) % {
+                "c": c["name"],
+                "n": short,
+                "outcome": f"»{c['why_view']['next_better']['title']}«",
+            }
+        return text + "." if text else ""
+    if goal == "LG6":
+        by_source: dict[str, list[str]] = {}
+        for c in committees:
+            for x in c["key_decisions"]:
+                if x["card"] and x["card"]["source"]:
+                    met = by_source.setdefault(x["card"]["source"], [])
+                    if c["name"] not in met:
+                        met.append(c["name"])
+        if not by_source:
+            return ""
+        return gettext("The pressure came %(where)s.") % {
+            "where": _join(
+                [
+                    gettext("%(source)s in %(committees)s")
+                    % {"source": _source_name(src), "committees": _join(cs)}
+                    for src, cs in by_source.items()
+                ]
+            )
+        }
+    return ""
+
+
+def _paths_lead(rows: list[dict], committees: list[dict]) -> str:
+    diverged = [r for r in rows if r["diverged"]]
+    if len(committees) < 2:
+        return ""
+    if not diverged:
+        return gettext("The committees chose alike in every key decision.")
+    first = diverged[0]
+    return gettext(
+        "The paths diverged first at %(prompt)s (%(round)s), and in %(n)s of %(m)s decisions in all."
+    ) % {
+        "prompt": f"»{first['prompt']}«",
+        "round": first["round"],
+        "n": len(diverged),
+        "m": len(rows),
+    }
+
+
+def _question(text: str, minutes: int, at: int, **parts: Any) -> dict:
+    return {
+        "text": text,
+        "minutes": minutes,
+        "start": at,
+        "end": at + minutes,
+        "lead": parts.get("lead", ""),
+        "facts": parts.get("facts", []),
+        "slide": parts.get("slide", []),
+    }
+
+
+def _script(
+    rm: ReadModel, committees: list[dict], slides: dict[str, dict], paths: list[dict]
+) -> list[dict]:
+    """The host's script: the outcomes and the paths, then two questions per goal, timed."""
+    outcomes, diverged = INTRO_MINUTES
+    intro = [
+        _question(
+            gettext("What did the council decide for each committee, and why?"),
+            outcomes,
+            0,
+            facts=[_outcome_fact(c) for c in committees],
+        ),
+        _question(
+            gettext("Where did your paths diverge, and where did each path lead?"),
+            diverged,
+            outcomes,
+            lead=_paths_lead(paths, committees),
+        ),
+    ]
     steps = [
         {
             "id": "intro",
             "title": gettext("The outcomes and the paths"),
-            "start": at,
-            "end": at + INTRO_MINUTES,
-            "questions": [
-                {
-                    "text": gettext("What did the council decide for each committee, and why?"),
-                    "facts": [_outcome_fact(c) for c in committees],
-                    "slide": [],
-                    "minutes": INTRO_MINUTES,
-                }
-            ],
+            "start": 0,
+            "end": outcomes + diverged,
+            "questions": intro,
         }
     ]
-    at += INTRO_MINUTES
-    for g in rm.case.learning_goals:
+    at = outcomes + diverged
+    goals = rm.case.learning_goals
+    for g, (first, second) in zip(goals, goal_minutes(len(goals)), strict=True):
         facts, firsts = _facts(g.id, committees)
         reflection = slides.get(g.id, {}).get("reflection") or []
         one = (
@@ -485,14 +754,16 @@ def _script(rm: ReadModel, committees: list[dict], slides: dict[str, dict]) -> l
                 "id": g.id,
                 "title": f"{g.id} · {g.title}",
                 "start": at,
-                "end": at + sum(GOAL_MINUTES),
+                "end": at + first + second,
                 "questions": [
-                    {"text": one, "facts": facts, "slide": firsts, "minutes": GOAL_MINUTES[0]},
-                    {"text": two, "facts": [], "slide": [], "minutes": GOAL_MINUTES[1]},
+                    _question(
+                        one, first, at, lead=_lead(g.id, committees), facts=facts, slide=firsts
+                    ),
+                    _question(two, second, at + first),
                 ],
             }
         )
-        at += sum(GOAL_MINUTES)
+        at += first + second
     return steps
 
 
@@ -551,13 +822,18 @@ def debrief(session: Session) -> dict[str, Any]:
                 "questions": [q["text"] for q in qs],
             }
         )
-    script = _script(rm, committees, slides)
+    paths = _paths(rm, committees)
+    script = _script(rm, committees, slides, paths)
     for step in script:
         if step["id"] in slides:
             step["reflection"] = slides[step["id"]]["reflection"]
     info = rm.info()
-    paths = _paths(rm, committees)
     diverged = [row for row in paths if row["diverged"]]
+    if len(committees) <= ONE_SLIDE_COMMITTEES:
+        path_pages = _pages(diverged, PATH_LINES, _row_lines)
+    else:
+        # A minute for the paths: the first pages of them; the host's page has them all.
+        path_pages = _pages(diverged, PATH_LINES_MANY, _group_lines)[:PATH_PAGES_MANY]
     return {
         "session": info,
         "rounds": rm.rounds(),
@@ -567,7 +843,8 @@ def debrief(session: Session) -> dict[str, Any]:
         "paths": paths,
         # The projector shows the diverging rows a few at a time: a table of ten
         # rows of long labels does not fit a 1280×720 screen.
-        "path_pages": _pages(diverged, PATH_ROWS),
+        "path_pages": path_pages,
+        "paths_not_shown": sum(r["diverged"] for r in paths) - sum(len(p) for p in path_pages),
         "comparison": _comparison(rm, committees),
         "reflections": [
             {
@@ -584,6 +861,8 @@ def debrief(session: Session) -> dict[str, Any]:
         ],
         "script": script,
         "minutes": script[-1]["end"] if script else 0,
+        # Many committees: each goal on two slides (see ONE_SLIDE_COMMITTEES).
+        "split_goals": len(committees) > ONE_SLIDE_COMMITTEES,
         "any_personas": any(c["personas"] for c in committees),
         "personas_scored": any(c["personas_scored"] for c in committees),
         "stances_recorded": any(c["stances_recorded"] for c in committees),

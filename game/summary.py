@@ -34,6 +34,26 @@ MAX_NEXT_STEP = 600  # characters: a few sentences for a note to the council
 # A seats decision has a consequence for every stakeholder left out (nine in
 # the school case); the first few tell the story and keep the print to two pages.
 MAX_CONSEQUENCES = 3
+# On paper (the phone's print, the host's handout) long texts are cut, so that
+# the longest summary a player can have (eight seats, every answer and note at
+# its longest) takes two A4 pages at 10 pt; the page on the screen shows them whole.
+PAPER_ANSWER = 180
+PAPER_NEXT_STEP = 120
+PAPER_SENTENCE = 120
+PAPER_LABELS = 70
+PAPER_CONSEQUENCE = 70
+PAPER_IDEA = 50
+
+
+def paper_cut(text: str, most: int) -> str:
+    """A text as it is printed: on one line, at most ``most`` characters, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1]
+    if cut.rfind(" ") > most // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:.–-") + "…"
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,11 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
             c = rm.state["committees"][committee["id"]]
             role = c["roles"].get(by)
         said = consequences.get(d["key"], [])
+        majority = (
+            [x for x in d["majority_labels"] if x not in d["labels"]] or d["majority_labels"]
+            if d["politician_card"]
+            else []
+        )
         out.append(
             {
                 "key": d["key"],
@@ -193,12 +218,12 @@ def _decisions(rm: ReadModel, committee: dict) -> list[dict]:
                 "by_timer": by is None,
                 "locker": role_name(rm.case, role, gettext("member")) if by else "",
                 "politician_card": d["politician_card"],
-                "majority": [x for x in d["majority_labels"] if x not in d["labels"]]
-                or d["majority_labels"]
-                if d["politician_card"]
-                else [],
+                "majority": majority,
                 "consequences": said[:MAX_CONSEQUENCES],
                 "more": max(0, len(said) - MAX_CONSEQUENCES),
+                "paper_labels": paper_cut(", ".join(labels), PAPER_LABELS),
+                "paper_majority": paper_cut(", ".join(majority), PAPER_LABELS // 2),
+                "paper_consequence": paper_cut(said[0], PAPER_CONSEQUENCE) if said else "",
             }
         )
     return out
@@ -333,6 +358,7 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
                 (
                     {
                         "text": i["text"],
+                        "paper": paper_cut(i["text"], PAPER_IDEA),
                         "dots": i["dots"],
                         "mine": i["source"] == "player" and i["author"] == seat["name"],
                         "card": bool(i["card"]),
@@ -351,7 +377,11 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
             "politician_cards": [d for d in decisions if d["politician_card"]],
             "politician_card_count": cards,
             "reflections": [
-                {"question": questions.get(r["question"], r["question"]), "answer": r["text"]}
+                {
+                    "question": questions.get(r["question"], r["question"]),
+                    "answer": r["text"],
+                    "paper": paper_cut(r["text"], PAPER_ANSWER),
+                }
                 for r in answers
             ],
         }
@@ -362,13 +392,21 @@ def player_summary(session: Session, player: Player, rm: ReadModel | None = None
             "number": i,
             "title": str(s.title),
             "hint": str(s.hint),
-            "sentence": _sentence(
-                s.id, decisions=decisions, spans=spans, outcome=outcome, cards=cards
+            "sentence": (
+                sentence := _sentence(
+                    s.id, decisions=decisions, spans=spans, outcome=outcome, cards=cards
+                )
             ),
+            "paper_sentence": paper_cut(sentence, PAPER_SENTENCE),
             "next_step": str(notes.get(s.id, "")),
+            "paper_next_step": paper_cut(str(notes.get(s.id, "")), PAPER_NEXT_STEP),
         }
         for i, s in enumerate(STEPS, 1)
     ]
+    # Whether the paper leaves out some of a text: it says so, and where the whole is.
+    summary["shortened"] = any(
+        r["paper"] != " ".join(r["answer"].split()) for r in summary["reflections"]
+    ) or any(x["paper_next_step"] != " ".join(x["next_step"].split()) for x in summary["steps"])
     return summary
 
 

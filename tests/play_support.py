@@ -74,7 +74,9 @@ def play(
         host=host, case_version=case_version, options={"size": size} | (options or {})
     )
     tokens = {}
-    for name in NAMES[:players]:
+    # Past the twelve names: numbered players (a room of forty).
+    names = NAMES[:players] + [f"Spiller {i}" for i in range(len(NAMES) + 1, players + 1)]
+    for name in names:
         player, token, _done = actions.join(session, name)
         tokens[name] = (player.pid, token)
 

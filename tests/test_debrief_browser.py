@@ -43,8 +43,10 @@ case = CaseVersion.objects.filter(case__slug='skole').latest('number')
 ended = play(host, case, players=12, size=4)
 seats = play(host, case, players=8, stop_at=1, leave_open=True)
 ideas = play(host, case, players=8, stop_at=3, leave_open=True, options={'show_meters': True})
+room = play(host, case, players=40, size=4)
 print(json.dumps({'ended': ended.code, 'seats': [seats.code, list(seats.tokens.values())[3]],
-                  'ideas': [ideas.code, list(ideas.tokens.values())[3]]}))
+                  'ideas': [ideas.code, list(ideas.tokens.values())[3]], 'room': room.code,
+                  'phone': list(ended.tokens.values())[1]}))
 """
 
 
@@ -142,14 +144,8 @@ def test_debrief_host_view_and_projector_mode(site):
             page.get_by_test_id("db-next").click()
             slide = slides.nth(i)
             sync_api.expect(slide).to_be_visible()
-            assert _overflow(page) <= 0, f"slide {i + 1} scrolls sideways"
-            # It fits the screen: nothing to scroll down to, on a 720p projector too.
-            spare = slide.evaluate("s => s.clientHeight - s.scrollHeight")
-            assert spare >= 0, f"slide {i + 1} at {width}x{height} is {-spare} px too tall"
-            # One answer per committee, never every answer.
-            answers = slide.locator(".db-s-answers li")
-            assert answers.count() <= 3, f"slide {i + 1}: {answers.count()} answers"
             page.screenshot(path=str(SHOTS / f"debrief-slide-{i + 1}-{width}x{height}.png"))
+            _fits(page, slide, f"slide {i + 1} at {width}x{height}", 3)
         sync_api.expect(page.get_by_test_id("db-next")).to_be_disabled()
         page.keyboard.press("Home")
         sync_api.expect(slides.nth(0)).to_be_visible()
@@ -166,6 +162,78 @@ def test_debrief_host_view_and_projector_mode(site):
             )
             page.pdf(path=str(SHOTS / "debrief.pdf"))
         ctx.close()
+
+
+def _fits(page, slide, where: str, most_answers: int) -> None:
+    """A slide fits the screen, shows at most one answer per committee, and reads from afar."""
+    assert _overflow(page) <= 0, f"{where} scrolls sideways"
+    # Nothing to scroll, in the slide or the page, and nothing under the buttons.
+    spare = slide.evaluate(
+        """s => Math.min(s.clientHeight - s.scrollHeight,
+             document.querySelector('.db-s-nav').getBoundingClientRect().top
+             - Math.max(...[...s.children].map(e => e.getBoundingClientRect().bottom)),
+             innerHeight - document.documentElement.scrollHeight)"""
+    )
+    assert spare >= 0, f"{where} is {-spare} px too tall"
+    answers = slide.locator(".db-s-answers li")
+    assert answers.count() <= most_answers, f"{where}: {answers.count()} answers"
+    # Read from the back of the room: no text smaller than 16 px.
+    smallest = slide.evaluate(
+        """s => Math.min(...[...s.querySelectorAll('p, li, td, th, h2, h3, span')]
+             .filter(e => e.offsetParent && e.textContent.trim())
+             .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+    )
+    assert smallest >= 16, f"{where}: text at {smallest} px"
+
+
+def _walk_slides(page, name: str, width: int, height: int, most_answers: int) -> int:
+    """Every projector slide in turn: it fits the screen, and shows one answer per committee."""
+    page.get_by_test_id("db-project").click()
+    slides = page.locator("[data-slide]")
+    n = slides.count()
+    for i in range(n):
+        if i:
+            page.get_by_test_id("db-next").click()
+        slide = slides.nth(i)
+        sync_api.expect(slide).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"{name}-slide-{i + 1}-{width}x{height}.png"))
+        _fits(page, slide, f"slide {i + 1} at {width}x{height}", most_answers)
+    return n
+
+
+def test_projector_mode_for_a_room_of_forty(site):
+    """Ten committees of four: each goal on two slides, one answer per committee, all on screen."""
+    code = site["codes"]["room"]
+    ctx, page = _host_page(site, 1280, 720)
+    page.goto(f"{site['url']}/host/{code}/debrief/")
+    sync_api.expect(page.get_by_test_id("db-committee")).to_have_count(10)
+    sync_api.expect(page.get_by_test_id("db-lead").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "room-host-1280x720.png"))
+    # A wide table scrolls in its own box; nothing of it (a screen reader's text) widens the page.
+    assert _overflow(page) <= 0, "the host view scrolls sideways"
+    page.get_by_test_id("db-script").screenshot(path=str(SHOTS / "room-script-1280x720.png"))
+    n = _walk_slides(page, "room", 1280, 720, most_answers=10)
+    goals = [page.locator("[data-slide]").nth(i).get_attribute("data-slide") for i in range(n)]
+    assert [g for g in goals if g.startswith("LG")] == [
+        x for i in range(1, 7) for x in (f"LG{i}", f"LG{i}-2")
+    ]
+    # The paths take a minute: three slides at most, the last saying what the host's page adds.
+    assert 1 <= goals.count("paths") <= 3
+    last = page.locator('[data-slide="paths"]').last.get_by_test_id("db-paths-more")
+    assert last.count() == 1 and "på spillederens side" in (last.text_content() or "")
+    ctx.close()
+
+
+def test_the_phone_at_the_end_of_the_game(site):
+    code, (_pid, token) = site["codes"]["ended"], site["codes"]["phone"]
+    ctx, page = _phone(site, code, token, 390, 844)
+    sync_api.expect(page.get_by_test_id("round-header")).to_be_visible()
+    assert _overflow(page) <= 0
+    page.screenshot(path=str(SHOTS / "phone-end-390x844.png"))
+    page.screenshot(path=str(SHOTS / "phone-end-full-390x844.png"), full_page=True)
+    found = _serious(page)
+    assert not found, bs.describe(found)
+    ctx.close()
 
 
 def _phone(site, code: str, token: str, width: int, height: int):

@@ -628,10 +628,15 @@ def test_host_script_two_questions_per_goal_about_this_session(school_game):
         d = debrief.debrief(school_game)
     script = d["script"]
     assert [s["id"] for s in script] == ["intro"] + [g.id for g in school_game.case.learning_goals]
-    assert d["minutes"] == script[-1]["end"] == 20
-    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(script))
-    for step in script[1:]:
+    # The timings: each question's minutes follow on from the last, and the talk takes 20.
+    questions = [q for s in script for q in s["questions"]]
+    assert questions[0]["start"] == 0 and questions[-1]["end"] == d["minutes"] == 20
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(questions))
+    assert all(q["end"] - q["start"] == q["minutes"] >= 1 for q in questions)
+    for step in script:
         assert len(step["questions"]) == 2 and all(q["text"] for q in step["questions"])
+        assert step["start"] == step["questions"][0]["start"]
+        assert step["end"] == step["questions"][1]["end"]
     names = [c["name"] for c in d["committees"]]
     facts = {s["id"]: [f for q in s["questions"] for f in q["facts"]] for s in script}
     assert all(any(n in f for f in facts["intro"]) for n in names)
@@ -684,6 +689,8 @@ def test_paths_side_by_side_mark_where_they_diverged(school_game):
         keys = {tuple(cell["ids"]) for cell in r["cells"]}
         assert r["diverged"] == (len(keys) > 1)
     assert any(r["diverged"] for r in d["paths"])
+    # A few committees: every diverging row is on a projector page.
+    assert d["paths_not_shown"] == 0
     assert sum(len(p) for p in d["path_pages"]) == sum(r["diverged"] for r in d["paths"])
 
 
@@ -727,3 +734,141 @@ def test_export_says_what_each_idea_cost_and_what_each_outcome_lacked(school_gam
     # Still no display name in the new columns.
     for name in NAMES:
         assert name.split()[0] not in files["ideas.csv"].decode("utf-8-sig")
+
+
+def _most_left_out(state: dict) -> tuple[str, int]:
+    """The stakeholder most committees left out (the most engaged on a tie), and how many."""
+    counts: dict[str, tuple[int, int]] = {}
+    for c in state["committees"].values():
+        for sid, s in c["stakeholders"].items():
+            if c["seated"] is not None and sid not in c["seated"]:
+                n, loud = counts.get(sid, (0, 0))
+                counts[sid] = (n + 1, loud + s["engagement"])
+    sid = max(counts, key=lambda k: counts[k])
+    return sid, counts[sid][0]
+
+
+def test_host_script_leads_name_what_stood_out_in_this_session(client, alice, school_game):
+    """Above each goal's first question, one sentence on this session across the committees."""
+    case = school_game.case
+    state = school_game.state
+    client.force_login(alice)
+    with translation.override("da"):
+        d = debrief.debrief(school_game)
+        html = client.get(
+            reverse("debrief", args=[school_game.code]), HTTP_ACCEPT_LANGUAGE="da"
+        ).content.decode()
+    leads = {s["id"]: s["questions"][0]["lead"] for s in d["script"]}
+    shown = [unescape_html(x) for x in re.findall(r'data-testid="db-lead">([^<]+)<', html)]
+    # LG2: the stakeholder left out most often, by name, and in how many committees.
+    sid, n = _most_left_out(state)
+    who = case.stakeholder(sid).name
+    assert leads["LG2"] == f"»{who}« fik ikke en plads i {n} af {len(d['committees'])} udvalg."
+    # LG3: the committees whose initiator's frame broke, and those where it held.
+    broke = [c["label"] for c in d["committees"] if any(not f["kept"] for f in c["frames"])]
+    held = [
+        c["label"] for c in d["committees"] if c["frames"] and all(f["kept"] for f in c["frames"])
+    ]
+    assert broke or held
+    parts = ([f"brast i {_og(broke)}"] if broke else []) + (
+        [f"holdt i {_og(held)}"] if held else []
+    )
+    assert leads["LG3"] == "Igangsætterens ramme " + " og ".join(parts) + "."
+    # LG4: the politician cards counted, and where most were played.
+    counts = {c["label"]: len(c["politician_cards"]) for c in d["committees"]}
+    total, most = sum(counts.values()), max(counts.values())
+    assert leads["LG4"].startswith(f"{total} politikerkort i alt, flest i ")
+    assert all(name in leads["LG4"] for name, k in counts.items() if k == most)
+    assert leads["LG4"].endswith(f"({most}).")
+    # LG5: every committee's outcome; LG6: where the pressure came from.
+    for c in d["committees"]:
+        assert c["label"] in leads["LG5"] and f"»{c['outcome']['title']}«" in leads["LG5"]
+    assert leads["LG6"].startswith("Presset kom ") and "Udvalg" in leads["LG6"]
+    # The paths: where they diverged first.
+    first = next(r for r in d["paths"] if r["diverged"])
+    assert f"»{first['prompt']}«" in d["script"][0]["questions"][1]["lead"]
+    # The host sees each of them on the page, above its question.
+    for lead in [lead for lead in leads.values() if lead] + [
+        d["script"][0]["questions"][1]["lead"]
+    ]:
+        assert lead in shown, lead
+
+
+def _og(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def unescape_html(text: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(text)
+
+
+def test_the_talk_takes_twenty_minutes_whatever_the_number_of_goals():
+    for goals in range(1, 10):
+        minutes = debrief.goal_minutes(goals)
+        assert len(minutes) == goals and all(a >= b >= 1 for a, b in minutes)
+        assert sum(debrief.INTRO_MINUTES) + sum(a + b for a, b in minutes) == 20, goals
+
+
+def _debrief_seen(client, alice, session) -> tuple[dict, str, str]:
+    """The debrief's data, and its page as the host gets it: the host view, the slides."""
+    client.force_login(alice)
+    with translation.override("da"):
+        d = debrief.debrief(session)
+    html = client.get(reverse("debrief", args=[session.code])).content.decode()
+    host, slides = html.split('data-testid="db-slides"')
+    return d, host, slides
+
+
+def test_paths_end_in_the_outcome_each_path_led_to(client, alice, school_game):
+    d, host, slides = _debrief_seen(client, alice, school_game)
+    row = host.split('data-testid="db-path-outcome"')[1].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert len(cells) == len(d["committees"])
+    for c, cell in zip(d["committees"], cells, strict=True):
+        assert f"<strong>{escape(c['outcome']['title'])}</strong>" in cell
+        w = c["why_view"]
+        if w["next_better"]:  # and what the better outcome lacked, meter by meter
+            for x in w["missing"]:
+                if x["kind"] == "meter":
+                    assert f"{escape(x['label'])} {x['value']}" in cell and f"{x['short']}" in cell
+    # On the projector every page of the paths says where each committee's path led.
+    pages = slides.count('data-slide="paths"')
+    assert pages == len(d["path_pages"]) >= 1
+    heads = re.findall(r'data-testid="db-path-to">→ ([^<]+)<', slides)
+    assert heads == [c["outcome"]["title"] for c in d["committees"]] * pages
+
+
+def test_each_committee_shows_its_log_left_out_votes_cards_and_personas(client, alice, school_game):
+    """What the host reads per committee, on the page: item 8's list, committee by committee."""
+    d, host, _slides = _debrief_seen(client, alice, school_game)
+    articles = host.split('data-testid="db-committee"')[1:]
+    assert len(articles) == len(d["committees"])
+    for c, page in zip(d["committees"], articles, strict=True):
+        page = page.split("</article>")[0]
+        # The consequence log, every entry.
+        assert c["log"] and all(django_escape(e["text"]) in page for e in c["log"])
+        # Who was left out, and what it did (its absence, and the cards it brought on).
+        assert c["left_out"]
+        for s in c["left_out"]:
+            assert django_escape(s["name"]) in page and django_escape(s["absent_text"]) in page
+        # The vote split of each key decision: how many voted, and each option's votes.
+        for x in c["key_decisions"]:
+            if x["split_shown"]:
+                assert f"{x['voters']} af {x['members']} stemte:" in page
+                for o in x["split_shown"]:
+                    assert f"{django_escape(o['label'])} <b>{o['votes']}</b>" in page
+        # The politician cards, by prompt, in their own list.
+        cards = page.split("Politikerkort</h3>")[1].split("<h3>")[0]
+        for x in c["politician_cards"]:
+            assert django_escape(x["prompt"]) in cards
+        # The personas' secret interests, revealed, and whether they were met.
+        assert c["personas"]
+        for p in c["personas"]:
+            assert django_escape(p["interests"]) in page
+            assert (
+                "Hemmelig interesse opfyldt" if p["met"] else "Hemmelig interesse ikke opfyldt"
+            ) in page
+        # The chart goes on into the implementation: the page says when the council weighed it.
+        assert "Byrådet vejede målerne, da runde 6 (" in page

@@ -198,3 +198,105 @@ def test_the_hosts_handout_is_one_pdf_with_a_page_per_player(ended, client):  # 
         # The last step; print may break the line at "4-|udvalg".
         assert "Diskutér koblingen mellem byråd og § 17, stk. 4-" in text, name
         assert f"POLICY-MAKER {ended.code}" in own[0], name  # the source, in the header
+
+
+# --- the longest summary a player can have ------------------------------------------------------
+
+# Realistic Danish, repeated to the most each field takes.
+PROSE = (
+    "Vi fik først øje på problemet, da forældrene fra landsbyerne kom med deres egne tal, "
+    "og det ændrede vores anbefaling; næste gang vil jeg invitere dem fra første møde. "
+)
+
+
+def _long(n: int, start: str = "") -> str:
+    text = start + PROSE * (n // len(PROSE) + 1)
+    return text[: n - 1].rstrip() + "."
+
+
+@pytest.fixture(scope="module")
+def worst(django_db_setup, django_db_blocker):
+    """The school case in one committee of eight, every text at its longest, roles rotating.
+
+    Every answer is MAX_REFLECTION_LENGTH characters, every idea MAX_IDEA_LENGTH,
+    the names MAX_NAME_LENGTH, and the player whose summary is printed has all
+    five next steps at MAX_NEXT_STEP; the bots play the politician card often.
+    """
+    from django.contrib.auth import get_user_model
+
+    from cases.loader import load_case
+    from game import rules, summary
+    from game.models import Session
+    from tests.conftest import ROOT
+    from tests.support import play_whole_game
+
+    with django_db_blocker.unblock():
+        host = get_user_model().objects.create_user("alice-worst", is_staff=True)
+        version = load_case(ROOT / "cases" / "skole.yaml")[0]
+        session = actions.create_session(
+            host=host, case_version=version, options={"size": 8, "rotate_roles": True}
+        )
+        tokens = []
+        for i in range(8):
+            name = f"Marie-Louise Bækgaard-Østergaard Nr. {i + 1}"[: rules.MAX_NAME_LENGTH]
+            player, token, _done = actions.join(session, name)
+            tokens.append((player, token))
+
+        def text(pid: str, move: dict) -> str:
+            if move["type"] == "reflect":
+                return _long(rules.MAX_REFLECTION_LENGTH, f"Om {move['question']}: ")
+            return _long(rules.MAX_IDEA_LENGTH, f"Idé fra {pid}: ")
+
+        play_whole_game(session, seed=11, text=text, politician_rate=0.9)
+        player, token = tokens[0]
+        actions.save_next_steps(
+            player, {s: _long(summary.MAX_NEXT_STEP, f"{s}: ") for s in summary.STEP_IDS}
+        )
+        session.refresh_from_db()
+    session.worst = (player.pid, token)
+    yield session
+    with django_db_blocker.unblock():
+        Session.objects.filter(pk=session.pk).delete()
+        get_user_model().objects.filter(pk=host.pk).delete()
+
+
+def test_the_longest_summary_prints_on_two_a4_pages_at_10_pt(worst, live_server):
+    need_chromium()
+    OUT.mkdir(parents=True, exist_ok=True)
+    pid, token = worst.worst
+    c = worst.state["committees"][worst.state["players"][pid]["committee"]]
+    assert len(c["members"]) == 8 and worst.state["status"] == "ended"
+    assert len(c["reflections"][pid]) == len(worst.case.reflection)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=bs.CHROMIUM, args=bs.CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
+        context.add_cookies(
+            [{"name": seat_cookie(worst.code), "value": token, "url": live_server.url}]
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/play/{worst.code}/summary/")
+        page.emulate_media(media="print")
+        # Readable on paper: no printed text under 10 pt (13.33 CSS px).
+        smallest, where = page.evaluate(
+            """() => [...document.querySelectorAll('.takehome *')]
+                 .filter(e => e.offsetParent && [...e.childNodes].some(
+                     n => n.nodeType === 3 && n.textContent.trim()))
+                 .map(e => [parseFloat(getComputedStyle(e).fontSize), e.className || e.tagName])
+                 .reduce((a, b) => (b[0] < a[0] ? b : a), [99, ""])"""
+        )
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        browser.close()
+    (OUT / "summary-worst-a4.pdf").write_bytes(pdf)
+    to_png(OUT / "summary-worst-a4.pdf")
+    pages = pdf_pages(pdf)
+    assert smallest >= 10 * 96 / 72 - 0.01, f"text at {smallest * 72 / 96:.1f} pt ({where})"
+    assert 1 <= len(pages) <= 2, f"{len(pages)} pages"
+    text = " ".join(pages)
+    for section in SECTIONS_DA:
+        assert section in text, section
+    # Every answer and next step is there, by its start, shortened; and the paper says so.
+    assert "Lange svar og noter er forkortet på papiret" in text
+    for q in worst.case.reflection:
+        assert f"Om {q.id}:" in text, q.id
+    for s in ("vision", "problems", "roles", "party", "coupling"):
+        assert f"{s}:" in text, s
