@@ -399,12 +399,17 @@ class Case(Strict):
         """Every task of every round, in order."""
         return [t for r in self.rounds for t in r.tasks]
 
-    def find_task(self, task_id: str) -> tuple[int, Task] | None:
+    @cached_property
+    def _tasks_by_id(self) -> dict[str, tuple[int, Task]]:
+        found: dict[str, tuple[int, Task]] = {}
         for index, round_ in enumerate(self.rounds):
             for task in round_.tasks:
-                if task.id == task_id:
-                    return index, task
-        return None
+                found.setdefault(task.id, (index, task))  # the first, as a scan would find
+        return found
+
+    def find_task(self, task_id: str) -> tuple[int, Task] | None:
+        """The round index and the task with this id (asked on every decision: indexed once)."""
+        return self._tasks_by_id.get(task_id)
 
 
 def _reference_errors(case: Case):

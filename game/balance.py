@@ -261,18 +261,20 @@ def _greedy(weak_first: bool) -> Policy:
 def _lock_copy(g: Game, key: str, value: Any) -> rules.Committee | None:
     """The committee after locking ``key`` at ``value``, without changing the game.
 
-    The votes are written straight into a copy (the values are valid candidates,
-    so voting them one by one would only repeat the checks); the lock itself goes
-    through the rules.
+    The votes are written straight into the decision (the values are valid
+    candidates, so voting them one by one would only repeat the checks); the lock
+    itself goes through the rules. Only the dicts on the way to the votes are new:
+    ``rules.apply`` never changes the state it is given (it copies what it
+    changes), so the game's own state is shared, not copied, for each candidate.
     """
     d = g.c["decisions"][key]
     task = rules.task_of(g.case, d)
     lead = _lead(g, d)
-    state = rules.copy_state(g.state)
+    state = g.state
     if task.type not in PLAYED_TYPES:
-        votes = state["committees"][g.cid]["decisions"][key]["votes"]
-        for pid in rules.active_members(state, g.cid):
-            votes[pid] = value
+        votes = {pid: value for pid in rules.active_members(state, g.cid)}
+        c = {**g.c, "decisions": {**g.c["decisions"], key: {**d, "votes": votes}}}
+        state = cast(rules.State, {**state, "committees": {**state["committees"], g.cid: c}})
         value = None
     try:
         state, _e = rules.apply(
@@ -372,7 +374,16 @@ def _decide(g: Game, key: str, value: Any, policy_votes: Policy | None = None) -
     g.do({"kind": "lock", "player": lead, "key": key})
 
 
-def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = "") -> Result:
+def play(
+    case: Case,
+    policy: Policy,
+    seed: int,
+    *,
+    size: int = 4,
+    name: str = "",
+    until_council: bool = False,
+) -> Result:
+    """One committee played to the end (``until_council``: to the council's outcome)."""
     g = new_game(case, seed, size)
     recipe: dict[str, Any] = {}
     at_council: rules.Committee | None = None
@@ -380,6 +391,8 @@ def play(case: Case, policy: Policy, seed: int, *, size: int = 4, name: str = ""
         round_ = case.rounds[g.state["round"]]
         if round_.outcome and at_council is None:
             at_council = rules.copy_state(g.c)  # what the council decided on
+            if until_council:
+                break
         decisions = rules.round_decisions(case, g.state, g.c)
         # The catalyst tool first, so that the ideas it unlocks reach the pool.
         order = sorted(
@@ -512,8 +525,16 @@ def by_weak(
     case: Case, per_k: int, *, policy: Policy | None = None, size: int = 4, seed: int = 0
 ) -> dict[int, list[Result]]:
     """Games by the number of weak voices seated: every seat filled, k of them with
-    weak voices and the rest with others drawn at random; the rest of the game
-    played by ``policy`` (greedy), so the difference is who sits at the table.
+    weak voices and the rest with others; the rest of the game played by
+    ``policy`` (greedy), so the difference is who sits at the table.
+
+    Paired: game ``i`` draws one order of the weak voices and one of the others,
+    and seats the first k weak voices and the first (seats - k) others, with the
+    same seed (the same local mood) for every k. From one k to the next, one
+    other's seat goes to a weak voice in the same committee, so ``out[k][i]`` and
+    ``out[k + 1][i]`` differ by that one seat only, and a difference in adoption
+    between neighbours is the seat's, not the luck of two unrelated samples.
+    The games stop at the council's outcome, which is what they are compared on.
     """
     policy = policy or POLICIES["greedy"]
     weak = weak_voices(case)
@@ -522,14 +543,16 @@ def by_weak(
     if seats_task is None or not weak:
         return out
     others = [s.id for s in case.stakeholders if s.id not in weak]
-    for k in range(0, min(len(weak), seats_task.max) + 1):
-        if seats_task.max - k > len(others):
-            continue
-        for i in range(per_k):
-            rng = random.Random(seed * 7919 + k * 1000 + i)
-            seats = rng.sample(weak, k) + rng.sample(others, seats_task.max - k)
+    ks = [
+        k for k in range(0, min(len(weak), seats_task.max) + 1) if seats_task.max - k <= len(others)
+    ]
+    for i in range(per_k):
+        rng = random.Random(seed * 7919 + i)
+        weak_order, other_order = rng.sample(weak, len(weak)), rng.sample(others, len(others))
+        for k in ks:
+            seats = weak_order[:k] + other_order[: seats_task.max - k]
             chooser = recipe_policy({seats_task.id: seats}, policy)
-            out[k].append(play(case, chooser, seed + i, size=size, name="k"))
+            out[k].append(play(case, chooser, seed + i, size=size, name="k", until_council=True))
     return out
 
 

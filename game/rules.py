@@ -161,9 +161,11 @@ def _copy_for(state: State, action: dict[str, Any]) -> State:
     if not isinstance(player, dict):
         return copy_state(state)  # the handler refuses it
     assert isinstance(pid, str)
-    new: dict[str, Any] = {
-        k: v if k in ("players", "committees") else copy_state(v) for k, v in state.items()
-    }
+    # The rest of the state (a few small values) in one copy, not one copy each.
+    new: dict[str, Any] = copy_state(
+        {k: v for k, v in state.items() if k not in ("players", "committees")}
+    )
+    new.update(players=state["players"], committees=state["committees"])
     if kind in IN_ONE_SEAT:
         new["players"] = {**state["players"], pid: copy_state(player)}
         return cast(State, new)
@@ -322,10 +324,35 @@ def options_of(case: Case, c: Committee, d: Decision) -> list[Option]:
         return [o for o in case.seat_options if o.id not in seated or o.id in chosen]
     if task.type == "budget":
         return [
-            Option(id=str(i["id"]), label=i["text"], cost=_idea_cost(case, i))
-            for i in _kept(c, task)
+            _budget_option(str(i["id"]), i["text"], _idea_cost(case, i)) for i in _kept(c, task)
         ]
     return case.task_options(task)
+
+
+_NO_EFFECTS = Effects()
+
+
+def _budget_option(option_id: str, label: str, cost: int) -> Option:
+    """An idea on offer in a budget, as an option.
+
+    Built from an idea the rules already checked, so not validated again, and
+    with every field given (pydantic would otherwise copy each default): this is
+    asked for on every vote, lock and view of a budget.
+    """
+    return Option.model_construct(
+        id=option_id,
+        label=label,
+        text="",
+        effects=_NO_EFFECTS,
+        consequence="",
+        lg=[],
+        cost=cost,
+        unlocks=[],
+        answers=[],
+        due=None,
+        test=None,
+        politician_card=False,
+    )
 
 
 def _idea_cost(case: Case, idea: Idea) -> int:
@@ -549,7 +576,7 @@ def _enter_round(case: Case, state: State, index: int) -> list[Event]:
             # but the decision and why it came stand (the debrief reads this).
             c["council"] = {
                 "meters": dict(c["meters"]),
-                "stakeholders": copy.deepcopy(c["stakeholders"]),
+                "stakeholders": copy_state(c["stakeholders"]),
             }
         if round_.outcome and c["outcome"] != _outcome(case, c):
             c["outcome"] = _outcome(case, c)
@@ -1009,7 +1036,7 @@ def _record_meters(state: State) -> list[Event]:
     for cid, c in state["committees"].items():
         c["history"][str(state["round"])] = dict(c["meters"])
         # The stakeholders' stance and engagement too, for the map of how they moved.
-        c.setdefault("stances", {})[str(state["round"])] = copy.deepcopy(c["stakeholders"])
+        c.setdefault("stances", {})[str(state["round"])] = copy_state(c["stakeholders"])
         events.append(
             {
                 "kind": "meters",

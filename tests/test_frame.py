@@ -205,6 +205,64 @@ def test_the_frame_changes_the_councils_outcome(school):
     assert state["committees"]["1"]["outcome"] == "vedtaget_med_aendringer"
 
 
+# --- a card tests it before the council -------------------------------------------------------
+
+FRAME_CARD = "rammen_og_puljen"  # drawn only by a committee whose frame is inden_for_puljen
+
+
+def with_frames(school: Case, frames: dict[str, str | None]) -> dict:
+    """Both committees through the first round with the same focus and seats; each
+    igangsætter sets the frame given for its committee (or none); then on to the
+    dilemmas, where the cards are drawn."""
+    state = at_kommissorium(school)
+    for cid, frame in frames.items():
+        state = kommissorium(school, state, cid, "laesning", ["elevraad", "laerer", "ppr"])
+        if frame is not None:
+            ig = holder(state, cid, "igangsaetter")
+            state, _ = act(school, state, "lock", player=ig, key=FRAME, value=frame)
+    return to_round(school, state, "dilemmaer")
+
+
+def drawn(state: dict, cid: str) -> list[str]:
+    c = state["committees"][cid]
+    return [d["card"] for d in c["decisions"].values() if d["task"] == "dilemmaer"]
+
+
+def test_the_frame_decides_which_committee_meets_the_frame_card(school):
+    card = school.card(FRAME_CARD)
+    assert card is not None and card in school.dilemmas
+    assert [c.chosen for c in card.when] == [f"{FRAME}:inden_for_puljen"]
+    state = with_frames(school, {"1": "inden_for_puljen", "2": "bred_opbakning"})
+    assert FRAME_CARD in drawn(state, "1")
+    assert FRAME_CARD not in drawn(state, "2")  # the same table, another frame
+    assert len(drawn(state, "1")) == len(drawn(state, "2"))  # a card the other one does not meet
+    # Without a frame, nobody meets it either.
+    state = with_frames(school, {"1": None, "2": "nyt_svar"})
+    assert FRAME_CARD not in drawn(state, "1") + drawn(state, "2")
+
+
+def test_holding_to_the_frame_keeps_it_and_bending_it_breaks_it(school):
+    """The card's choice is what the council then tests: the economy the frame promised."""
+    state = with_frames(school, {"1": "inden_for_puljen"})
+    key = f"dilemmaer:{FRAME_CARD}"
+    fa = holder(state, "1", "facilitator")
+    results = {}
+    for choice in ("hold_rammen", "bryd_rammen_aabent"):
+        s = copy.deepcopy(state)
+        s["committees"]["1"]["meters"]["oekonomi"] = 48  # just what the frame asks for
+        s = vote_all(school, s, "1", key, choice)
+        s, _ = act(school, s, "lock", player=fa, key=key)
+        c = s["committees"]["1"]
+        option = next(o for o in school.card(FRAME_CARD).options if o.id == choice)  # type: ignore[union-attr]
+        assert c["meters"]["oekonomi"] == 48 + option.effects.meters["oekonomi"]
+        assert option.consequence in [x["text"] for x in c["log"]]
+        # The other cards and the recommendation left as they are, the council decides.
+        while not school.rounds[s["round"]].outcome:
+            s, _ = act(school, s, "advance")
+        results[choice] = s["committees"]["1"]["frames"]
+    assert results == {"hold_rammen": {FRAME: True}, "bryd_rammen_aabent": {FRAME: False}}
+
+
 def test_a_frame_in_another_case_needs_no_code(school):
     """The rules know frames, not the school case: a small case with its own role and test."""
     data = load_case_file(ROOT / "tests" / "cases" / "mini.yaml")[1]
