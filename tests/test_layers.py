@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from channels.layers import InMemoryChannelLayer
+
+from game import layers
 from game.layers import InMemoryLayer
 
 
@@ -42,3 +46,28 @@ async def test_a_group_send_reaches_every_member_once():
     assert [layer.channels[channel].qsize() for channel in channels] == [1] * 5
     for channel in channels:
         assert (await layer.receive(channel))["v"] == 1
+
+
+async def test_expired_messages_are_swept_once_a_second_not_at_every_receive(monkeypatch):
+    layer = InMemoryLayer(capacity=1000, expiry=60)
+    layer.cleaned_at = time.monotonic()  # it has just swept
+    sweeps = []
+    base = InMemoryChannelLayer._clean_expired
+    monkeypatch.setattr(
+        InMemoryChannelLayer, "_clean_expired", lambda self: sweeps.append(1) or base(self)
+    )
+    stale, busy = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("g", stale)
+    await layer.group_add("g", busy)
+    await layer.send(stale, _frame(1))
+    layer.channels[stale]._queue[0] = (time.time() - 1, _frame(1))  # its minute is up
+    for v in range(100):  # a busy room: many sends and receives within a second
+        await layer.group_send("g", _frame(v))
+        assert (await layer.receive(busy))["v"] == v
+    assert sweeps == []  # no walk over every queue and group within the second
+    assert stale in layer.groups["g"]
+    monkeypatch.setattr(layers, "CLEAN_EVERY", 0.0)  # a second later
+    await layer.group_send("g", _frame(100))
+    # The expired message was swept, and its channel with it (from the group too).
+    assert stale not in layer.groups["g"]
+    assert (await layer.receive(busy))["v"] == 100
