@@ -25,6 +25,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer
@@ -544,6 +545,22 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
                 await asyncio.wait_for(asyncio.shield(written), 5)
             except Exception:
                 pass  # the writer carries on without us
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its trip to the database thread before every message.
+
+        Channels closes stale database connections before each message a consumer
+        handles (a ping, a vote, every frame broadcast to it), in the one thread
+        that also runs every action and snapshot: each frame then waited behind
+        the whole queue, so a flood of frames on one seat, or a busy room, held up
+        everyone's pings and votes, and a phone's handshake waited for it too. This
+        consumer never touches the database in the event loop; each of its
+        ``database_sync_to_async`` calls closes stale connections itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def authenticate(self, session: Session) -> tuple | None:
         raise NotImplementedError

@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import statistics
+import threading
 import time
 
 import pytest
@@ -206,6 +207,36 @@ async def test_a_seat_has_a_few_connections_at_once_and_an_address_a_few_hundred
     assert [f["type"] for f in firsts] == ["snapshot", "snapshot", "snapshot", "error"]
     assert firsts[3]["code"] == "too_many"
     for c in open_ + venue[:3]:
+        await c.close()
+
+
+async def test_a_phone_is_accepted_and_answered_while_the_database_thread_is_busy(
+    formed_session, seats, monkeypatch
+):
+    """A busy server (a room reconnecting, a queue of actions) holds up the database
+    thread. A phone's handshake and a ping need nothing from it: they must not wait
+    behind it (Daphne drops a handshake after 5 s, and every phone retrying lengthens
+    the queue; a pong that waits makes the phone think the server is gone)."""
+    monkeypatch.setattr(consumers, "VERSION_FRESH", 1.0)  # as served: read once a second
+    monkeypatch.setattr(consumers, "PONG_WAITS", False)
+    bo = Client(player_client(formed_session, seats["Bo"][1]), "Bo")
+    await bo.connect()
+    assert (await bo.send(type="ping", ref=1))["type"] == "pong"  # the versions are known
+    busy = threading.Event()
+    held = asyncio.ensure_future(database_sync_to_async(lambda: busy.wait(WAIT * 3))())
+    await asyncio.sleep(0.1)  # the database thread is taken
+    cai = Client(player_client(formed_session, seats["Cai"][1]), "Cai")
+    try:
+        assert (await bo.send(type="ping", ref=2))["type"] == "pong"
+        connected, _ = await cai.communicator.connect(timeout=WAIT)
+        assert connected  # accepted with the database thread still busy
+        cai.open = True
+        assert not held.done()
+    finally:
+        busy.set()
+        await held
+    assert (await cai.frame())["type"] == "snapshot"  # once the thread is free
+    for c in (bo, cai):
         await c.close()
 
 
