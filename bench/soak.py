@@ -273,6 +273,7 @@ async def report_progress(server_pid: int, hosts: list, bots: list, t0: float) -
 def make_host_class():
     from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+    from game.bots import BotError
     from game.management.commands.rehearse import (
         JOIN_TIMEOUT,
         Host,
@@ -288,6 +289,21 @@ def make_host_class():
         (a player cut off while answering does not hold up the room)."""
 
         left_open = 0  # required decisions still open when the host moved on
+        slowed = 0  # the host's moves refused for their pace (slow_down) and made again
+
+        async def send(self, message: dict) -> dict:
+            """A move refused for its pace is made again a moment later, as a person would."""
+            for attempt in range(5):
+                try:
+                    return await self.client.request(message)
+                except BotError as exc:
+                    if exc.code != "slow_down" or attempt == 4:
+                        raise RehearsalError(
+                            f"The host's {message['type']} was refused: {exc}"
+                        ) from None
+                    self.slowed += 1
+                    await asyncio.sleep(1.0)
+            raise AssertionError("unreachable")
 
         async def run(self, players: int, size: int) -> dict:
             client = self.client
@@ -622,7 +638,8 @@ def main() -> None:
         left_open = sum(h.left_open for h in result["hosts"])
         print(
             f"rounds: {left_open} required decisions were still open (nobody had voted) "
-            "when a host moved on after lock_all"
+            "when a host moved on after lock_all; "
+            f"{sum(h.slowed for h in result['hosts'])} host moves made again after slow_down"
         )
         print(f"fair players' vote   {percentiles(fair.get('vote', []))}")
         print(f"fair players' lock   {percentiles(fair.get('lock', []))}")
