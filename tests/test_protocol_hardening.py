@@ -267,11 +267,15 @@ async def test_a_sync_flood_costs_one_snapshot_per_version(formed_session, peopl
     assert all(s["view"] == snaps[0]["view"] and s["ref"] == "s" for s in snaps)
 
 
+SAMPLES = 60  # pings and votes of the fair player: enough for a 95th percentile
+
+
 async def test_a_fair_player_stays_fast_while_another_floods_within_the_limits(
     formed_session, people, seats
 ):
     """Bo floods from four sockets (pings, syncs and votes as fast as the limits let
-    him); Cai in the other committee pings and votes: each answer under 100 ms."""
+    him); Cai in the other committee pings and votes at a person's pace: his answers
+    stay under 100 ms (issue 10), 95 in 100 of them at least."""
     await running_at(formed_session, 1)
     floods = [await people.player("Bo") for _ in range(consumers.MAX_PER_SEAT)]
     cai = await people.player("Cai")
@@ -303,32 +307,33 @@ async def test_a_fair_player_stays_fast_while_another_floods_within_the_limits(
     tasks = [asyncio.create_task(flood(c)) for c in floods]
     await asyncio.sleep(0.5)  # the flood is running
     pings, votes = [], []
-    for i in range(20):  # a person's pace: a ping and a vote every 0.3 s
+    for i in range(SAMPLES):  # a person's pace: a ping and a vote every 0.3 s
         t = time.perf_counter()
         answer = await cai.send(type="ping", ref=i)
-        pings.append(time.perf_counter() - t)
+        pings.append((time.perf_counter() - t) * 1000)
         assert answer["type"] == "pong"
         t = time.perf_counter()
         answer = await cai.send(type="vote", key="fokus", value=["f1" if i % 2 else "f2"])
-        votes.append(time.perf_counter() - t)
+        votes.append((time.perf_counter() - t) * 1000)
         assert answer["type"] == "ok", answer
         await asyncio.sleep(0.3)
     stop.set()
     await asyncio.gather(*tasks)
-    assert sent[0] > 200  # the flood really ran
-    ms = sorted(p * 1000 for p in pings), sorted(v * 1000 for v in votes)
+    assert sent[0] > 20 * SAMPLES  # the flood really ran: Bo sent far more than Cai
+
+    def p95(ms: list[float]) -> float:
+        return statistics.quantiles(ms, n=20, method="inclusive")[18]
+
     print(
-        f"fair ping median {statistics.median(ms[0]):.1f} ms, max {ms[0][-1]:.1f} ms; "
-        f"vote median {statistics.median(ms[1]):.1f} ms, max {ms[1][-1]:.1f} ms; "
-        f"flood frames {sent[0]}"
+        f"fair ping median {statistics.median(pings):.1f} ms, p95 {p95(pings):.1f} ms, "
+        f"max {max(pings):.1f} ms; vote median {statistics.median(votes):.1f} ms, "
+        f"p95 {p95(votes):.1f} ms, max {max(votes):.1f} ms; flood frames {sent[0]}"
     )
-    # The typical answer under 100 ms, and the slow ones not far off: the test
-    # machine is shared (eight test runs on two cores), so its tail is the
-    # machine's, not the flood's (the max is printed).
-    median = statistics.median(ms[0]), statistics.median(ms[1])
-    p80 = ms[0][int(len(ms[0]) * 0.8)], ms[1][int(len(ms[1]) * 0.8)]
-    assert median[0] < 100 and median[1] < 100, (median, ms)
-    assert p80[0] < 150 and p80[1] < 150, (p80, ms)
+    # 95 in 100 answers under 100 ms: on a shared test machine (several test runs on
+    # two cores) the odd answer is held up by the machine, not the flood (the max is
+    # printed); a flood that slowed the room down would move the whole tail.
+    assert p95(pings) < 100, sorted(pings)
+    assert p95(votes) < 100, sorted(votes)
 
 
 # --- actions that survive the network -----------------------------------------------------------
