@@ -581,7 +581,7 @@ def main() -> None:
     parser.add_argument("--round-timeout", type=float, default=40.0)
     parser.add_argument("--drop-every", type=float, default=60.0)
     parser.add_argument("--first-drop", type=float, default=30.0)
-    parser.add_argument("--timeout", type=float, default=600.0, help="the whole game, s")
+    parser.add_argument("--timeout", type=float, default=1500.0, help="the whole game, s")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pm-soak-") as tmp:
