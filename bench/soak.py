@@ -104,8 +104,6 @@ def make_sessions(players: int, per_session: int, size: int) -> list[dict]:
 
 
 def make_client_class():
-    from websockets.asyncio.client import connect
-
     from game.bots import ViewClient
 
     class Client(ViewClient):
@@ -115,20 +113,11 @@ def make_client_class():
             super().__init__(url, path, cookie)
             self.source, self.timings = source, timings
 
+        def connect_options(self) -> dict:
+            return {"compression": None, "local_addr": (self.source, 0)}
+
         async def open(self, timeout: float = 30.0) -> None:
-            self.view, self.version, self.closed, self.close_code = None, -1, None, None
-            self.ws = await connect(
-                self.ws_url,
-                origin=self.url,  # type: ignore[arg-type]
-                additional_headers={"Cookie": self.cookie},
-                proxy=None,
-                open_timeout=timeout,
-                max_size=None,
-                compression=None,
-                local_addr=(self.source, 0),
-            )
-            self._reader = asyncio.create_task(self._read())
-            await self.wait_until(lambda view: True, timeout)
+            await super().open(timeout)  # with its pings: a refused sync is asked again
 
         async def request(self, message: dict, timeout: float = 120.0) -> dict:
             t0 = time.perf_counter()
@@ -253,12 +242,38 @@ async def flood(url: str, code: str, cookie: str, source: str, stop: asyncio.Eve
     await asyncio.gather(*(one(i) for i in range(FLOOD_SOCKETS)), return_exceptions=True)
 
 
+async def report_progress(server_pid: int, hosts: list, bots: list, t0: float) -> None:
+    """Every 30 s: where the rooms are, and where the CPU goes (the server, the bots)."""
+    from bench.broadcast import cpu_seconds, own_cpu
+
+    last = (time.monotonic(), cpu_seconds(server_pid), own_cpu())
+    while True:
+        await asyncio.sleep(30)
+        now = (time.monotonic(), cpu_seconds(server_pid), own_cpu())
+        wall = now[0] - last[0]
+        rounds = collections.Counter(
+            "ended" if h.client.view["session"]["status"] == "ended"
+            else h.client.view["session"]["round"]
+            for h in hosts
+            if h.client.view is not None
+        )  # fmt: skip
+        print(
+            f"  {now[0] - t0:4.0f} s: server CPU {(now[1] - last[1]) / wall:4.0%}, "
+            f"bots' CPU {(now[2] - last[2]) / wall:4.0%}, load {os.getloadavg()[0]:.1f}; "
+            f"sessions by round {dict(sorted(rounds.items(), key=str))}; "
+            f"{sum(b.finished for b in bots)} players saw the end",
+            flush=True,
+        )
+        last = now
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
 def make_host_class():
     from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+    from game.bots import BotError
     from game.management.commands.rehearse import (
         JOIN_TIMEOUT,
         Host,
@@ -274,6 +289,21 @@ def make_host_class():
         (a player cut off while answering does not hold up the room)."""
 
         left_open = 0  # required decisions still open when the host moved on
+        slowed = 0  # the host's moves refused for their pace (slow_down) and made again
+
+        async def send(self, message: dict) -> dict:
+            """A move refused for its pace is made again a moment later, as a person would."""
+            for attempt in range(5):
+                try:
+                    return await self.client.request(message)
+                except BotError as exc:
+                    if exc.code != "slow_down" or attempt == 4:
+                        raise RehearsalError(
+                            f"The host's {message['type']} was refused: {exc}"
+                        ) from None
+                    self.slowed += 1
+                    await asyncio.sleep(1.0)
+            raise AssertionError("unreachable")
 
         async def run(self, players: int, size: int) -> dict:
             client = self.client
@@ -321,6 +351,7 @@ def make_host_class():
 
 
 async def soak(url: str, sessions: list[dict], args) -> dict:
+    from bench.broadcast import cpu_seconds, own_cpu
     from cases.models import CaseVersion
 
     Host = make_host_class()
@@ -361,6 +392,7 @@ async def soak(url: str, sessions: list[dict], args) -> dict:
         await host.client.open()
         hosts.append(host)
     t0 = time.monotonic()
+    cpu0 = (cpu_seconds(args.server_pid), own_cpu())
     tasks = []
     for start in range(0, len(bots), 5):  # the rooms fill over a minute or two
         tasks += [asyncio.create_task(b.run()) for b in bots[start : start + 5]]
@@ -399,6 +431,7 @@ async def soak(url: str, sessions: list[dict], args) -> dict:
             await asyncio.sleep(args.drop_every)
 
     dropping = asyncio.create_task(dropper())
+    progress = asyncio.create_task(report_progress(args.server_pid, hosts, bots, t0))
     per_session = [len(s["seats"]) for s in sessions]
     try:
         views = await asyncio.wait_for(
@@ -407,8 +440,10 @@ async def soak(url: str, sessions: list[dict], args) -> dict:
         )
     finally:
         dropping.cancel()
+        progress.cancel()
         stop_flood.set()
     game_s = time.monotonic() - t0
+    cpu = (cpu_seconds(args.server_pid) - cpu0[0], own_cpu() - cpu0[1])
     await asyncio.gather(flooder, return_exceptions=True)
 
     # every bot sees the end, then holds its view until it is compared
@@ -428,6 +463,7 @@ async def soak(url: str, sessions: list[dict], args) -> dict:
         "drops": drops,
         "flood": flood_counts,
         "game_s": game_s,
+        "cpu": cpu,
     }
 
 
@@ -545,7 +581,7 @@ def main() -> None:
     parser.add_argument("--round-timeout", type=float, default=40.0)
     parser.add_argument("--drop-every", type=float, default=60.0)
     parser.add_argument("--first-drop", type=float, default=30.0)
-    parser.add_argument("--timeout", type=float, default=600.0, help="the whole game, s")
+    parser.add_argument("--timeout", type=float, default=1500.0, help="the whole game, s")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pm-soak-") as tmp:
@@ -561,7 +597,12 @@ def main() -> None:
         env = server_env() | {"GAME_TIMER_LOOP": "1"}
         server = Server(env)
         url = server.start()
-        print(f"machine: load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+        args.server_pid = server.proc.pid
+        print(
+            f"machine: load average {os.getloadavg()[0]:.1f} at the start; "
+            f"server pid {server.proc.pid}",
+            flush=True,
+        )
         print(
             f"soak: {args.players} players in {len(sessions)} sessions (committees of "
             f"{args.size}), Daphne {daphne_version} (one process, in-memory layer, SQLite WAL), "
@@ -584,6 +625,7 @@ def main() -> None:
         errors = sum(b.stats.errors for b in bots)
         print(
             f"game: {result['game_s']:.0f} s for the whole game of {len(sessions)} sessions; "
+            f"CPU: the server {result['cpu'][0]:.0f} s, the bots {result['cpu'][1]:.0f} s; "
             f"load average {os.getloadavg()[0]:.1f} at the end"
         )
         print(
@@ -596,7 +638,8 @@ def main() -> None:
         left_open = sum(h.left_open for h in result["hosts"])
         print(
             f"rounds: {left_open} required decisions were still open (nobody had voted) "
-            "when a host moved on after lock_all"
+            "when a host moved on after lock_all; "
+            f"{sum(h.slowed for h in result['hosts'])} host moves made again after slow_down"
         )
         print(f"fair players' vote   {percentiles(fair.get('vote', []))}")
         print(f"fair players' lock   {percentiles(fair.get('lock', []))}")

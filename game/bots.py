@@ -342,8 +342,12 @@ class ViewClient:
         self._ahead: int | None = None  # the version the last pong named, if the view was behind it
         self.bytes_in = 0
 
+    def connect_options(self) -> dict[str, Any]:
+        """More options for ``websockets``' connect (a subclass: the source address, say)."""
+        return {}
+
     async def open(self, timeout: float = 15.0) -> None:
-        """Connect and wait for the first snapshot."""
+        """Connect and wait for the first snapshot; then ping as a phone does."""
         self.view, self.version, self.closed, self.close_code = None, -1, None, None
         self.ws = await connect(
             self.ws_url,
@@ -352,6 +356,7 @@ class ViewClient:
             proxy=None,
             open_timeout=timeout,
             max_size=None,
+            **self.connect_options(),
         )
         self._reader = asyncio.create_task(self._read())
         self._pinger = asyncio.create_task(self._ping())

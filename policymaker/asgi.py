@@ -9,7 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policymaker.settings")
 # Set up Django (apps, models) before importing anything that imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 import game.routing  # noqa: E402
@@ -20,9 +19,7 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # The origin check refuses cross-site websockets (the browser sends cookies
         # to any page that opens one): scheme, host and port exactly, see
-        # game/origins.py. The auth stack gives consumers scope["user"].
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(game.routing.websocket_urlpatterns))
-        ),
+        # game/origins.py. The host's routes load the user (game/routing.py).
+        "websocket": OriginValidator(URLRouter(game.routing.websocket_urlpatterns)),
     }
 )

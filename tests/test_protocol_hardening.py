@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import statistics
+import threading
 import time
 
 import pytest
@@ -209,6 +210,36 @@ async def test_a_seat_has_a_few_connections_at_once_and_an_address_a_few_hundred
         await c.close()
 
 
+async def test_a_phone_is_accepted_and_answered_while_the_database_thread_is_busy(
+    formed_session, seats, monkeypatch
+):
+    """A busy server (a room reconnecting, a queue of actions) holds up the database
+    thread. A phone's handshake and a ping need nothing from it: they must not wait
+    behind it (Daphne drops a handshake after 5 s, and every phone retrying lengthens
+    the queue; a pong that waits makes the phone think the server is gone)."""
+    monkeypatch.setattr(consumers, "VERSION_FRESH", 1.0)  # as served: read once a second
+    monkeypatch.setattr(consumers, "PONG_WAITS", False)
+    bo = Client(player_client(formed_session, seats["Bo"][1]), "Bo")
+    await bo.connect()
+    assert (await bo.send(type="ping", ref=1))["type"] == "pong"  # the versions are known
+    busy = threading.Event()
+    held = asyncio.ensure_future(database_sync_to_async(lambda: busy.wait(WAIT * 3))())
+    await asyncio.sleep(0.1)  # the database thread is taken
+    cai = Client(player_client(formed_session, seats["Cai"][1]), "Cai")
+    try:
+        assert (await bo.send(type="ping", ref=2))["type"] == "pong"
+        connected, _ = await cai.communicator.connect(timeout=WAIT)
+        assert connected  # accepted with the database thread still busy
+        cai.open = True
+        assert not held.done()
+    finally:
+        busy.set()
+        await held
+    assert (await cai.frame())["type"] == "snapshot"  # once the thread is free
+    for c in (bo, cai):
+        await c.close()
+
+
 async def test_a_sync_flood_costs_one_snapshot_per_version(formed_session, people, monkeypatch):
     await running_at(formed_session, 1)
     made = []
@@ -236,11 +267,15 @@ async def test_a_sync_flood_costs_one_snapshot_per_version(formed_session, peopl
     assert all(s["view"] == snaps[0]["view"] and s["ref"] == "s" for s in snaps)
 
 
+SAMPLES = 60  # pings and votes of the fair player: enough for a 95th percentile
+
+
 async def test_a_fair_player_stays_fast_while_another_floods_within_the_limits(
     formed_session, people, seats
 ):
     """Bo floods from four sockets (pings, syncs and votes as fast as the limits let
-    him); Cai in the other committee pings and votes: each answer under 100 ms."""
+    him); Cai in the other committee pings and votes at a person's pace: his answers
+    stay under 100 ms (issue 10), 95 in 100 of them at least."""
     await running_at(formed_session, 1)
     floods = [await people.player("Bo") for _ in range(consumers.MAX_PER_SEAT)]
     cai = await people.player("Cai")
@@ -272,32 +307,33 @@ async def test_a_fair_player_stays_fast_while_another_floods_within_the_limits(
     tasks = [asyncio.create_task(flood(c)) for c in floods]
     await asyncio.sleep(0.5)  # the flood is running
     pings, votes = [], []
-    for i in range(20):  # a person's pace: a ping and a vote every 0.3 s
+    for i in range(SAMPLES):  # a person's pace: a ping and a vote every 0.3 s
         t = time.perf_counter()
         answer = await cai.send(type="ping", ref=i)
-        pings.append(time.perf_counter() - t)
+        pings.append((time.perf_counter() - t) * 1000)
         assert answer["type"] == "pong"
         t = time.perf_counter()
         answer = await cai.send(type="vote", key="fokus", value=["f1" if i % 2 else "f2"])
-        votes.append(time.perf_counter() - t)
+        votes.append((time.perf_counter() - t) * 1000)
         assert answer["type"] == "ok", answer
         await asyncio.sleep(0.3)
     stop.set()
     await asyncio.gather(*tasks)
-    assert sent[0] > 200  # the flood really ran
-    ms = sorted(p * 1000 for p in pings), sorted(v * 1000 for v in votes)
+    assert sent[0] > 20 * SAMPLES  # the flood really ran: Bo sent far more than Cai
+
+    def p95(ms: list[float]) -> float:
+        return statistics.quantiles(ms, n=20, method="inclusive")[18]
+
     print(
-        f"fair ping median {statistics.median(ms[0]):.1f} ms, max {ms[0][-1]:.1f} ms; "
-        f"vote median {statistics.median(ms[1]):.1f} ms, max {ms[1][-1]:.1f} ms; "
-        f"flood frames {sent[0]}"
+        f"fair ping median {statistics.median(pings):.1f} ms, p95 {p95(pings):.1f} ms, "
+        f"max {max(pings):.1f} ms; vote median {statistics.median(votes):.1f} ms, "
+        f"p95 {p95(votes):.1f} ms, max {max(votes):.1f} ms; flood frames {sent[0]}"
     )
-    # The typical answer under 100 ms, and the slow ones not far off: the test
-    # machine is shared (eight test runs on two cores), so its tail is the
-    # machine's, not the flood's (the max is printed).
-    median = statistics.median(ms[0]), statistics.median(ms[1])
-    p80 = ms[0][int(len(ms[0]) * 0.8)], ms[1][int(len(ms[1]) * 0.8)]
-    assert median[0] < 100 and median[1] < 100, (median, ms)
-    assert p80[0] < 150 and p80[1] < 150, (p80, ms)
+    # 95 in 100 answers under 100 ms: on a shared test machine (several test runs on
+    # two cores) the odd answer is held up by the machine, not the flood (the max is
+    # printed); a flood that slowed the room down would move the whole tail.
+    assert p95(pings) < 100, sorted(pings)
+    assert p95(votes) < 100, sorted(votes)
 
 
 # --- actions that survive the network -----------------------------------------------------------
