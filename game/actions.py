@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +31,7 @@ from django.utils import timezone
 from cases.models import CaseVersion
 
 from . import rules, visibility, wire
+from .db import database_sync_to_async
 from .models import (
     Event,
     Player,

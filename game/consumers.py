@@ -26,7 +26,6 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer
 from django.conf import settings
@@ -36,6 +35,7 @@ from django.utils.translation import gettext
 from cases import languages
 
 from . import actions, protocol, rules, timers, visibility, wire
+from .db import database_sync_to_async
 from .models import Session, StatePart, normalise_code
 from .rules import _
 
@@ -385,8 +385,8 @@ class _StaysInGroup:
         message (Channels 4.2 and later): that is a trip into the one thread every
         database call of the process runs in, for every frame to every consumer and
         every ping, queued behind the actions (at 400 players, 37,000 of them in a
-        bench run). Each database call here is a ``database_sync_to_async``, which
-        closes old connections itself, before and after."""
+        bench run). Each database call here is a ``database_sync_to_async`` of
+        ``game.db``, which closes a broken connection itself, before and after."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -656,30 +656,21 @@ class GameConsumer(_StaysInGroup, AsyncWebsocketConsumer):
     async def game_frames(self, event: dict) -> None:
         """A change this viewer's stream can see: forward its patches (game.wire)."""
         try:
-            if self.pid is None:
-                prev, patch = event["prev"], event.get("shared")
-            else:
-                if event["stream"] != self.stream and "move" not in event:
-                    return  # a group this consumer has just left
-                if self.pid in event.get("left", ()):
-                    return  # moved out: its own frame comes in its seat's group
-                own = event.get("own", {}).get(self.pid)
-                if own is not None:
-                    prev, patch = own
-                else:
-                    prev = event.get("prevs", {}).get(self.pid, event["prev"])
-                    patch = event.get("shared")
-                if "move" in event:
-                    self.stream = event["move"]
-                    await self.join_groups(*self._groups())
-                    # Frames its new stream sent before this consumer joined it are lost:
-                    # when there were some, the whole view instead. Read now, not the
-                    # second-old figure pongs use, which may not have them yet.
-                    streams = await _read_streams(self.session_id)
-                    if wire.seen(streams, "player", self.pid, self.stream) > event["v"]:
-                        return await self.send_snapshot()
-            if patch is None:
+            if self.pid is not None and event["stream"] != self.stream and "move" not in event:
+                return  # a group this consumer has just left
+            if self.pid is not None and "move" in event:
+                self.stream = event["move"]
+                await self.join_groups(*self._groups())
+                # Frames its new stream sent before this consumer joined it are lost:
+                # when there were some, the whole view instead. Read now, not the
+                # second-old figure pongs use, which may not have them yet.
+                streams = await _read_streams(self.session_id)
+                if wire.seen(streams, "player", self.pid, self.stream) > event["v"]:
+                    return await self.send_snapshot()
+            picked = wire.patch_for(event, self.pid)
+            if picked is None:
                 return
+            prev, patch = picked
             if self.texts:  # the case's texts in this viewer's language: values, not paths
                 patches = [
                     [path, languages.translate(v, self.texts)] for path, v in json.loads(patch)

@@ -728,8 +728,8 @@ def advance(case: Case, old: rules.State, new: rules.State, meta: dict, before: 
 class Frames:
     """One change as each stream's patches: what goes to whom (game.actions adds versions).
 
-    ``streams``: stream -> (the patches every seat of it gets, the seats that get
-    their own instead, the seats that left it); ``moved``: the seats that changed
+    ``streams``: stream -> (the patches every seat of it gets, the patches of the
+    seats whose own part changed, sent after the shared ones, the seats that left it); ``moved``: the seats that changed
     stream, each with its whole patches; ``host``/``projector``: theirs.
     """
 
@@ -780,8 +780,9 @@ def frames(before: Views, after: Views) -> Frames:
             moved[pid] = (was, now, patches)
             stream(was)[2].append(pid)
         elif me is not old_me and me != old_me:
-            shared, own, _left = stream(now)
-            own[pid] = [*shared, [["me"], me]]
+            # Its own patch only: the consumer sends it after the stream's shared one
+            # (game.wire.patch_for), which is serialised once for all its seats.
+            stream(now)[1][pid] = [[["me"], me]]
     if after.remade is None:
         for pid, old_me in before.me.items():
             if pid not in after.me:  # merged away: its sockets are closed (game.actions.arevoke)

@@ -155,6 +155,24 @@ def _frame(
     return message
 
 
+def patch_for(message: dict, pid: str | None) -> tuple[int, str] | None:
+    """What one viewer of a ``game.frames`` message is sent: (prev, the patches as
+    JSON text), the stream's shared patches first and then the seat's own; None:
+    nothing for this viewer (it left the stream, or only other seats changed)."""
+    shared = message.get("shared")
+    if pid is None:
+        return (message["prev"], shared) if shared else None
+    if pid in message.get("left", ()):
+        return None  # moved out: its own frame comes in its seat's group
+    own = message.get("own", {}).get(pid)
+    if own is None:
+        return (message.get("prevs", {}).get(pid, message["prev"]), shared) if shared else None
+    prev, mine = own
+    if not shared or shared == "[]":
+        return prev, mine
+    return prev, shared if mine == "[]" else f"{shared[:-1]},{mine[1:]}"
+
+
 def event_text(version: int, prev: int, patch: str) -> str:
     """The frame a client gets (patch: the patches as JSON text)."""
     return f'{{"type":"event","v":{version},"prev":{prev},"patch":{patch}}}'

@@ -162,10 +162,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        # Channels runs ORM calls in thread pools (database_sync_to_async); a
-        # persistent connection belongs to the thread that opened it and is only
-        # closed at the end of an HTTP request, so under websockets persistent
-        # connections pile up across threads. 0 = close after each use.
+        # For the threads that serve HTTP requests, which come and go: a persistent
+        # connection belongs to the thread that opened it, so they would pile up.
+        # 0 = close after each request. The websockets' one database thread keeps
+        # its connection whatever this says (game.db).
         conn_max_age=envint("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )

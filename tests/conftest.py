@@ -9,13 +9,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
+from django.utils import translation
 
 from cases.loader import load_case
 from game import actions
+from game import db as game_db
 
 CASES = Path(__file__).parent / "cases"
 ROOT = Path(__file__).parent.parent
@@ -27,6 +31,17 @@ def _test_settings(settings):
     settings.GAME_TIMER_LOOP = False  # tests drive the clock themselves
     # Hashing a password properly takes 0.3 s; the tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    translation.deactivate()  # a test that switched language must not leave it on
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_database_thread(django_db_setup, django_db_blocker):
+    """The websockets' database thread keeps its connection (game.db): close it
+    before the test database is dropped, which PostgreSQL refuses while it is open."""
+    yield
+    with django_db_blocker.unblock():
+        asyncio.run(game_db.database_sync_to_async(connections.close_all)())
 
 
 @pytest.fixture

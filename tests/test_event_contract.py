@@ -49,11 +49,10 @@ def sent_to(done: actions.Done, viewer: str, old: dict) -> list:
         if pid is not None and to == wire.seat_group(done.session_id, pid):
             return json.loads(message["own"][pid][1])  # moved: its own group
     for to, message in done.messages:
-        if to != group or (pid is not None and pid in message.get("left", ())):
+        if to != group:
             continue
-        own = message.get("own", {}).get(pid)
-        text = own[1] if own else message.get("shared")
-        return json.loads(text) if text else []
+        picked = wire.patch_for(message, pid)
+        return json.loads(picked[1]) if picked else []
     return []
 
 

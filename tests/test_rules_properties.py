@@ -297,7 +297,7 @@ def check_views(
                 visibility.stream_of(view["me"]), ([], {}, [])
             )
             assert pid not in left
-            patches = own.get(pid, shared)
+            patches = [*shared, *own.get(pid, [])]  # as game.wire.patch_for joins them
         got = visibility.patch(before, patches)
         got["joined"] = view["joined"]  # not versioned: a message of its own
         assert got == view, pid
