@@ -15,6 +15,7 @@ transaction left open.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from asgiref.sync import SyncToAsync
 from django.db import connections
@@ -43,4 +44,5 @@ class DatabaseSyncToAsync(SyncToAsync):
             tidy()
 
 
-database_sync_to_async = DatabaseSyncToAsync
+# Any, as Channels' own is to mypy: asgiref's generic class cannot type the lambdas.
+database_sync_to_async: Any = DatabaseSyncToAsync
