@@ -729,8 +729,9 @@ class Frames:
     """One change as each stream's patches: what goes to whom (game.actions adds versions).
 
     ``streams``: stream -> (the patches every seat of it gets, the patches of the
-    seats whose own part changed, sent after the shared ones, the seats that left it); ``moved``: the seats that changed
-    stream, each with its whole patches; ``host``/``projector``: theirs.
+    seats whose own part changed, sent after the shared ones, the seats that left
+    it); ``moved``: the seats that changed stream, each with its whole patches;
+    ``host``/``projector``: theirs.
     """
 
     streams: dict[str, tuple[list[Patch], dict[str, list[Patch]], list[str]]]
