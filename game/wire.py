@@ -167,10 +167,8 @@ def patch_for(message: dict, pid: str | None) -> tuple[int, str] | None:
     own = message.get("own", {}).get(pid)
     if own is None:
         return (message.get("prevs", {}).get(pid, message["prev"]), shared) if shared else None
-    prev, mine = own
-    if not shared or shared == "[]":
-        return prev, mine
-    return prev, shared if mine == "[]" else f"{shared[:-1]},{mine[1:]}"
+    prev, mine = own  # both non-empty JSON arrays when both are there (_frame)
+    return prev, f"{shared[:-1]},{mine[1:]}" if shared else mine
 
 
 def event_text(version: int, prev: int, patch: str) -> str:

@@ -19,6 +19,11 @@ def _backend_connection():
     return connection.connection
 
 
+def _close() -> None:
+    """Close the database thread's connection: the next call opens one anew."""
+    asyncio.run(db.database_sync_to_async(lambda: connection.close())())
+
+
 async def _twice(between=None):
     first = await db.database_sync_to_async(_backend_connection)()
     if between is not None:
@@ -42,7 +47,7 @@ def test_a_transaction_left_open_is_not_kept():
 
 
 def test_a_connection_older_than_the_keep_is_closed(monkeypatch):
-    asyncio.run(db.database_sync_to_async(lambda: connection.close())())  # opens anew next
+    _close()
     monkeypatch.setattr(db, "KEEP_SECONDS", 0.0)
     first, second = asyncio.run(_twice())
     assert first is not second
@@ -64,7 +69,7 @@ def test_two_actions_of_the_host_open_at_most_one_connection(session):
 
     connection_created.connect(count)
     try:
-        asyncio.run(db.database_sync_to_async(lambda: connection.close())())
+        _close()
         asyncio.run(two_messages())
     finally:
         connection_created.disconnect(count)
