@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import logging
 import secrets
 import threading
@@ -30,7 +29,7 @@ from django.utils import timezone
 
 from cases.models import CaseVersion
 
-from . import rules, visibility, wire
+from . import protocol, rules, visibility, wire
 from .db import database_sync_to_async
 from .models import (
     Event,
@@ -185,9 +184,9 @@ def state_texts(state: rules.State, before: Parts) -> tuple[str, Parts, dict[str
         if hit is not None and hit[0] is obj:
             parts[key] = hit
         else:
-            parts[key] = (obj, json.dumps(obj))
+            parts[key] = (obj, protocol.dumps(obj))
             changed[key] = parts[key][1]
-    return json.dumps(base), parts, changed
+    return protocol.dumps(base), parts, changed
 
 
 def _cut(

