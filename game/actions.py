@@ -175,7 +175,9 @@ def _parts_of(session: Session, state: rules.State) -> Parts:
 def state_texts(state: rules.State, before: Parts) -> tuple[str, Parts, dict[str, str]]:
     """The state as it is stored (models.split_state): the base's JSON text, every
     part's text, and the parts that changed (key -> text), the others' texts taken
-    from ``before``: a vote re-encodes and writes its committee, not 0.6 MB."""
+    from ``before``: a vote re-encodes and writes its committee, not 0.6 MB. A part
+    the rules copied but left as it was (a round change copies every seat) is not
+    written again either."""
     base, objects = split_state(state)
     parts: Parts = {}
     changed: dict[str, str] = {}
@@ -183,9 +185,11 @@ def state_texts(state: rules.State, before: Parts) -> tuple[str, Parts, dict[str
         hit = before.get(key)
         if hit is not None and hit[0] is obj:
             parts[key] = hit
-        else:
-            parts[key] = (obj, protocol.dumps(obj))
-            changed[key] = parts[key][1]
+            continue
+        text = protocol.dumps(obj)
+        parts[key] = (obj, text)
+        if hit is None or hit[1] != text:
+            changed[key] = text
     return protocol.dumps(base), parts, changed
 
 

@@ -567,10 +567,14 @@ def diff(old: View, new: View) -> list[Patch]:
     out: list[Patch] = []
     for key, value in new.items():
         before = old.get(key)
-        if key in old and before == value:  # a part new to the viewer is sent even when None
+        if key in old and not _differ(
+            before, value
+        ):  # a part new to the viewer is sent even when None
             continue
         if key in SPLIT and isinstance(before, dict) and isinstance(value, dict):
-            out += [[[key, sub], v] for sub, v in value.items() if before.get(sub) != v]
+            # An entry not re-made is the same object: no need to compare it (a vote
+            # re-makes one committee of hundreds, and no player).
+            out += [[[key, sub], v] for sub, v in value.items() if _differ(before.get(sub), v)]
             out += [[[key, sub], None] for sub in before if sub not in value]
         else:
             out.append([[key], value])
@@ -715,21 +719,27 @@ class Touched:
     lobby: bool  # the host's lobby part (waiting seats, claims, the lobby's lock)
 
 
+def _differ(a: Any, b: Any) -> bool:
+    """Unequal; the same object is equal without a look inside (the rules copy only
+    what an action changes, so a vote leaves every other committee and player as it was)."""
+    return a is not b and a != b
+
+
 def touched(old: rules.State, new: rules.State) -> Touched:
     o: dict[str, Any] = dict(old)
     n: dict[str, Any] = dict(new)
-    common = any(o.get(k) != n.get(k) for k in (o.keys() | n.keys()) - _NOT_COMMON)
+    common = any(_differ(o.get(k), n.get(k)) for k in (o.keys() | n.keys()) - _NOT_COMMON)
     committees = {
         cid
         for cid in old["committees"].keys() | new["committees"].keys()
-        if old["committees"].get(cid) != new["committees"].get(cid)
+        if _differ(old["committees"].get(cid), new["committees"].get(cid))
     }
     seats: set[str] = set()
     for table in ("players", "waiting"):
         a: dict[str, Any] = o.get(table, {})
         b: dict[str, Any] = n.get(table, {})
         for pid in a.keys() | b.keys():
-            if a.get(pid) != b.get(pid):
+            if _differ(a.get(pid), b.get(pid)):
                 seats.add(pid)
                 for p in (a.get(pid), b.get(pid)):
                     if p and p.get("committee"):
