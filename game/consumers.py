@@ -175,7 +175,7 @@ def _snapshot_text(
     )
     if session is None:
         return None
-    views = actions.cached_views(session)  # the state is read only when they are not there
+    views = actions.views_now(session)  # the state is read whole only when they are not there
     view: dict | None = None
     if views is not None:
         view = views.player(pid) if pid is not None else getattr(views, viewer)

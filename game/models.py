@@ -129,13 +129,13 @@ class Session(models.Model):
             self.base = base
         super().save(*args, update_fields=update_fields, **kwargs)
         if whole:
-            self.write_parts({k: json.dumps(v) for k, v in parts.items()}, None)
+            self.write_parts({k: json.dumps(v) for k, v in parts.items()}, None, self.version)
 
     def save_with_state_text(
         self, base_text: str, changed: dict[str, str], gone: set[str] | None
     ) -> None:
         """Save the row with the base's JSON text already made, and the parts as
-        ``write_parts`` does (game.actions makes the texts)."""
+        ``write_parts`` does at the row's version (game.actions makes the texts)."""
         deferred = self.get_deferred_fields()
         self.save(
             update_fields=[
@@ -151,20 +151,21 @@ class Session(models.Model):
                 f'UPDATE {table} SET "base" = {_json(connection)} WHERE "id" = %s',
                 [base_text, self.pk],
             )
-        self.write_parts(changed, gone)
+        self.write_parts(changed, gone, self.version)
 
-    def write_parts(self, texts: dict[str, str], gone: set[str] | None) -> None:
-        """Write the parts in ``texts`` (key -> JSON text) and delete the ``gone`` ones;
-        ``gone`` None: ``texts`` is every part, and any other row is deleted."""
+    def write_parts(self, texts: dict[str, str], gone: set[str] | None, version: int) -> None:
+        """Write the parts in ``texts`` (key -> JSON text) at ``version`` and delete the
+        ``gone`` ones; ``gone`` None: ``texts`` is every part, and any other row is deleted."""
         connection = connections[self._state.db or "default"]
         table = connection.ops.quote_name(StatePart._meta.db_table)
         if texts:
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f'INSERT INTO {table} ("session_id", "key", "data") '
-                    f"VALUES (%s, %s, {_json(connection)}) "
-                    'ON CONFLICT ("session_id", "key") DO UPDATE SET "data" = excluded."data"',
-                    [(self.pk, key, text) for key, text in texts.items()],
+                    f'INSERT INTO {table} ("session_id", "key", "data", "version") '
+                    f"VALUES (%s, %s, {_json(connection)}, %s) "
+                    'ON CONFLICT ("session_id", "key") DO UPDATE SET "data" = excluded."data", '
+                    '"version" = excluded."version"',
+                    [(self.pk, key, text, version) for key, text in texts.items()],
                 )
         rows = StatePart.objects.filter(session=self)
         if gone is None:
@@ -213,11 +214,15 @@ class StatePart(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="parts")
     key = models.CharField(max_length=20)
     data = models.JSONField()
+    # The session's version this part was last written at: a process that has the
+    # state of an older version reads only the parts written since (game.actions).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["session", "key"], name="unique_state_part"),
         ]
+        indexes = [models.Index(fields=["session", "version"], name="state_part_since")]
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.key}"

@@ -17,7 +17,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from game import actions, visibility, wire
-from game.consumers import _snapshot
+from game.consumers import _snapshot, _snapshot_text
 from game.models import Session
 from tests.conftest import NAMES
 from tests.support import Client, connect, everyone_until, player_client
@@ -149,6 +149,78 @@ def test_every_kind_of_action_keeps_the_contract_for_every_viewer(alice, school_
         "vote", "lock", "timer", "tick", "lock_all", "inject", "back", "idea", "reflect", "end",
         "reset_presence",
     }  # fmt: skip
+
+
+class TwoProcesses(Contract):
+    """Two server processes of one session taking turns, as behind nginx: each action
+    runs with the cache of views (game.actions) of the process whose turn it is."""
+
+    def __init__(self, session: Session, monkeypatch) -> None:
+        super().__init__(session)
+        self.monkeypatch = monkeypatch
+        self.caches: list[dict] = [{}, {}]
+        self.turns = 0
+        self.kind = ""
+        self.made_whole: list[str] = []  # the kind of each action that made every view
+        whole = visibility.views
+
+        def counted(*args, **kwargs):
+            self.made_whole.append(self.kind)
+            return whole(*args, **kwargs)
+
+        monkeypatch.setattr(visibility, "views", counted)
+
+    def turn(self, kind: str) -> None:
+        self.monkeypatch.setattr(actions, "_views", self.caches[self.turns % 2])
+        self.turns += 1
+        self.kind = kind
+
+    def do(self, **action) -> actions.Done:
+        self.turn(action["kind"])
+        return super().do(**action)
+
+    def join(self, name: str) -> str:
+        self.turn("join")
+        return super().join(name)
+
+
+@pytest.mark.django_db(transaction=True)  # each process remembers its views once committed
+def test_two_processes_taking_turns_remake_only_what_changed(alice, school_case, monkeypatch):
+    """A process whose last change is older than the session's (the other process made
+    the ones between) starts from the views it had and the parts written since: a vote
+    re-makes its committee, not every view, and every viewer's patches still make its
+    fresh snapshot."""
+    session = actions.create_session(host=alice, case_version=school_case, options={"size": 4})
+    t = TwoProcesses(session, monkeypatch)
+    pid = {name: t.join(name) for name in NAMES}
+    t.do(kind="form")
+    t.do(kind="start")
+    t.do(kind="advance")
+    # Each process's first change after the other's round change makes every view.
+    t.do(kind="presence", player=pid["Bo"], online=True)
+    t.do(kind="presence", player=pid["Cai"], online=True)
+    t.made_whole.clear()
+    state = t.state()
+    for cid in ("1", "2"):
+        for p in state["committees"][cid]["members"]:  # each process in turn, both committees
+            t.do(kind="vote", player=p, key="fokus", value=["laesning"])
+    c1 = state["committees"]["1"]
+    ig = next(p for p, r in c1["roles"].items() if r == "igangsaetter")
+    t.do(kind="lock", player=ig, key="fokus", value=["trivsel"])
+    t.do(kind="presence", player=pid["Bo"], online=False)
+    mover = state["committees"]["2"]["members"][0]
+    t.do(kind="move", player=mover, committee="1")
+    t.do(kind="vote", player=mover, key="arbejdsform", value=["studietur"])
+    t.turn("snapshot")  # the process that did not make the last change serves snapshots
+    fresh = Session.objects.select_related("case_version").get(pk=session.pk)
+    for viewer, seat in (("host", None), ("projector", None), ("player", mover)):
+        _v, text, _stream = _snapshot_text(session.pk, viewer, seat)
+        assert json.loads(text) == json.loads(json.dumps(_snapshot(fresh, viewer, seat)[1]))
+    assert [entry[0] for entry in actions._views.values()] == [fresh.version]  # brought up
+    assert t.made_whole == [], "a process behind the session made every view for a change"
+    t.do(kind="advance")  # and the other process catches up with it
+    t.do(kind="presence", player=pid["Bo"], online=True)
+    assert all(t.caches), "both processes made changes"
 
 
 # --- over websockets ---------------------------------------------------------------------
