@@ -384,6 +384,13 @@ class _InOrder:
 in_order = _InOrder()
 
 
+# Group sends in flight at once. On Redis each takes a connection from the layer's
+# pool (100, shared with the consumers' receives and joins): a round change at 2,000
+# players is 400 of them, and sent all at once most failed ("Too many connections",
+# MaxConnectionsError), their frames lost (bench/broadcast.py --cluster).
+SENDS_AT_ONCE = 16
+
+
 async def broadcast(done: Done) -> None:
     """Send each stream's frames to its group: a viewer gets a frame only for a
     change it can see (game.wire). Without frames (see ``_cut``) every viewer is
@@ -393,10 +400,15 @@ async def broadcast(done: Done) -> None:
     try:
         await in_order.turn(done)
         if done.messages is None:
-            sends = [layer.group_send(group_name(done.session_id), {"type": "game.resync"})]
+            messages = [(group_name(done.session_id), {"type": "game.resync"})]
         else:
-            sends = [layer.group_send(group, message) for group, message in done.messages]
-        results = await asyncio.gather(*sends, return_exceptions=True)
+            messages = done.messages
+        results: list = []
+        for start in range(0, len(messages), SENDS_AT_ONCE):
+            results += await asyncio.gather(
+                *(layer.group_send(g, m) for g, m in messages[start : start + SENDS_AT_ONCE]),
+                return_exceptions=True,
+            )
     finally:
         in_order.sent(done)
     for failed in [r for r in results if isinstance(r, BaseException)]:

@@ -1,5 +1,6 @@
 """The Redis channel layer, configured as in the settings, delivers a group message."""
 
+import asyncio
 import os
 import uuid
 
@@ -61,3 +62,28 @@ async def test_a_vote_reaches_the_committee_through_redis(settings, formed_sessi
         if layer is not None:
             await layer.flush()
             await layer.close_pools()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (make test sets it)")
+async def test_a_change_to_every_committee_of_2000_players_reaches_every_one(monkeypatch) -> None:
+    """A round change at 2,000 players is a group send to each of 400 committees' streams:
+    through Redis (its pool of 100 connections) every one arrives, none is lost."""
+    from game import actions
+
+    layer = RedisChannelLayer(  # as configured in the settings, on a prefix of its own
+        hosts=[REDIS_URL], capacity=1500, prefix=f"test-{uuid.uuid4().hex[:8]}"
+    )
+    monkeypatch.setattr(actions, "get_channel_layer", lambda: layer)
+    channels = [await layer.new_channel() for _ in range(400)]
+    groups = [f"session.0.c.{i}" for i in range(len(channels))]
+    try:
+        for group, channel in zip(groups, channels, strict=True):
+            await layer.group_add(group, channel)
+        frame = {"type": "game.frames", "v": 7, "prev": 6, "shared": "[]"}
+        done = actions.Done(10**9 + os.getpid(), 7, [], [(g, frame) for g in groups])
+        await actions.broadcast(done)
+        for channel in channels:
+            assert (await asyncio.wait_for(layer.receive(channel), 5))["v"] == 7
+    finally:
+        await layer.flush()
+        await layer.close_pools()
