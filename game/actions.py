@@ -139,12 +139,13 @@ def _read_since(session: Session, version: int, known: Parts) -> None:
     process made) and the parts written after it. The parts left as they were are
     the same objects, so what the change touched is found without looking inside
     them (visibility.touched), and their texts need not be made again."""
-    keys = list(StatePart.objects.filter(session=session).values_list("key", flat=True))
-    fresh = dict(
-        StatePart.objects.filter(session=session, version__gt=version).values_list("key", "data")
-    )
-    if any(key not in fresh and key not in known for key in keys):
-        return  # a part this process never had (cannot be, but then read it all)
+    rows = StatePart.objects.filter(session=session)
+    fresh = dict(rows.filter(version__gt=version).values_list("key", "data"))
+    keys = list(known) + [key for key in fresh if key not in known]
+    if rows.count() != len(keys):  # a part was deleted since (a committee formed anew)
+        keys = list(rows.values_list("key", flat=True))
+        if any(key not in fresh and key not in known for key in keys):
+            return  # a part this process never had (cannot be, but then read it all)
     parts = {
         key: (fresh[key], protocol.dumps(fresh[key])) if key in fresh else known[key]
         for key in keys

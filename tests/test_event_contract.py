@@ -193,7 +193,8 @@ def test_two_processes_taking_turns_remake_only_what_changed(alice, school_case,
     session = actions.create_session(host=alice, case_version=school_case, options={"size": 4})
     t = TwoProcesses(session, monkeypatch)
     pid = {name: t.join(name) for name in NAMES}
-    t.do(kind="form")
+    t.do(kind="form", size=3)
+    t.do(kind="form")  # formed anew: three committees' parts become two
     t.do(kind="start")
     t.do(kind="advance")
     # Each process's first change after the other's round change makes every view.
