@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -130,27 +130,39 @@ def _locked(session_id: int) -> Session:
     if cached and cached[0] == session.version:
         session.state = cached[2]  # never changed in place: the rules work on a copy
     elif cached and cached[0] < session.version:
-        _read_since(session, cached[0], cached[3])
+        _read_since(session, cached[0], cached[2], cached[3])
     return session  # else the state is read when first used
 
 
-def _read_since(session: Session, version: int, known: Parts) -> None:
-    """Set the session's state from ``known`` (the parts at ``version``, which this
-    process made) and the parts written after it. The parts left as they were are
-    the same objects, so what the change touched is found without looking inside
-    them (visibility.touched), and their texts need not be made again."""
+def _read_since(session: Session, version: int, had: rules.State, known: Parts) -> None:
+    """Set the session's state from ``had`` (the state at ``version``, which this
+    process made; ``known``: its parts) and the parts written after it. The parts
+    left as they were are the same objects, so what the change touched is found
+    without looking inside them (visibility.touched), and their texts need not be
+    made again; the dicts of seats and parts are copied, not made entry by entry."""
     rows = StatePart.objects.filter(session=session)
     fresh = dict(rows.filter(version__gt=version).values_list("key", "data"))
-    keys = list(known) + [key for key in fresh if key not in known]
-    if rows.count() != len(keys):  # a part was deleted since (a committee formed anew)
-        keys = list(rows.values_list("key", flat=True))
-        if any(key not in fresh and key not in known for key in keys):
+    new = [key for key in fresh if key not in known]
+    parts = dict(known)
+    parts.update({key: (obj, protocol.dumps(obj)) for key, obj in fresh.items()})
+    base = session.base
+    if (
+        rows.count() != len(parts)
+        or any(key.startswith("p.") for key in new)
+        or any(f"c.{cid}" not in parts for cid in base["committees"])
+    ):
+        # A part was deleted since (a committee formed anew), or a seat came: the
+        # seats in the order of their numbers, as a whole read has them.
+        keys = set(rows.values_list("key", flat=True))
+        if not keys <= parts.keys():
             return  # a part this process never had (cannot be, but then read it all)
-    parts = {
-        key: (fresh[key], protocol.dumps(fresh[key])) if key in fresh else known[key]
-        for key in keys
-    }
-    state = join_state(session.base, {key: obj for key, (obj, _text) in parts.items()})
+        parts = {key: parts[key] for key in parts if key in keys}
+        state = join_state(base, {key: obj for key, (obj, _text) in parts.items()})
+    else:
+        state = cast(rules.State, dict(base))
+        state["players"] = dict(had["players"])
+        state["players"].update({k[2:]: obj for k, obj in fresh.items() if k.startswith("p.")})
+        state["committees"] = {cid: parts[f"c.{cid}"][0] for cid in base["committees"]}
     session.state = state
     session.__dict__["_parts"] = (state, parts)  # for state_texts: the texts as stored
 
@@ -190,7 +202,7 @@ def views_now(session: Session) -> visibility.Views | None:
     if not cached or cached[0] > session.version:
         return None
     with transaction.atomic():  # on SQLite: the parts of one version
-        _read_since(session, cached[0], cached[3])
+        _read_since(session, cached[0], cached[2], cached[3])
         read = session.__dict__.get("_parts")
         if read is None:
             return None
