@@ -173,10 +173,11 @@ def _read_since(session: Session, version: int, had: rules.State, known: Parts) 
 # twice) only the parts the change touched are made (visibility.advance), and the
 # state is neither read nor written out whole again (state_texts). When other
 # processes made the changes since, the parts they wrote are read and the views
-# brought up from the ones kept here (_read_since), which also costs what changed. Everything kept is
-# by version: a state written behind this layer's back must be a new version. The
-# code is in the key because an id can come back (a test database is emptied between
-# tests). Consumers and HTTP views run actions in different threads: hence the lock.
+# brought up from the ones kept here (_read_since), which also costs what changed.
+# Everything kept is by version: a state written behind this layer's back must be a
+# new version. The code is in the key because an id can come back (a test database
+# is emptied between tests). Consumers and HTTP views run actions in different
+# threads: hence the lock.
 _views: dict[tuple[int, str], tuple[int, visibility.Views, rules.State, Parts]] = {}
 _views_lock = threading.Lock()
 MAX_CACHED_SESSIONS = 50  # a few workshops at once

@@ -567,9 +567,8 @@ def diff(old: View, new: View) -> list[Patch]:
     out: list[Patch] = []
     for key, value in new.items():
         before = old.get(key)
-        if key in old and not _differ(
-            before, value
-        ):  # a part new to the viewer is sent even when None
+        # A part new to the viewer is sent even when None.
+        if key in old and not _differ(before, value):
             continue
         if key in SPLIT and isinstance(before, dict) and isinstance(value, dict):
             # An entry not re-made is the same object: no need to compare it (a vote
