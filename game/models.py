@@ -129,7 +129,8 @@ class Session(models.Model):
             self.base = base
         super().save(*args, update_fields=update_fields, **kwargs)
         if whole:
-            if not isinstance(self.version, int):  # F("version") + 1: what it came to
+            version: Any = self.version
+            if not isinstance(version, int):  # F("version") + 1: what it came to
                 self.refresh_from_db(fields=["version"])
             self.write_parts({k: json.dumps(v) for k, v in parts.items()}, None, self.version)
 
